@@ -2,7 +2,7 @@
 // defaults and units in the field names. Loaded from YAML in one place (config_loader.h),
 // validated once, then passed as `const&` to the models, which never parse anything.
 //
-// Units: `_ghz` gigahertz, `_ns` nanoseconds, `_us` microseconds, `_gb_per_s` 10^9 bytes
+// Units: `_ghz` gigahertz, `_ns` nanoseconds, `_us` microseconds, `_gb_s` 10^9 bytes
 // per second, `_bytes` bytes, `_cycles` cycles of the block's own clock.
 // Defaults are the trn2 (NeuronCore-v3) figures of configs/trn2.yaml, so a struct built in
 // a test without a file is a sensible chip. One deliberate exception: tensor.throttle is
@@ -53,8 +53,8 @@ struct CoreParams {
 
 struct TensorEngineParams {
   double clock_ghz = 2.4;
-  std::uint32_t rows = 128;  // PE rows: the contraction (partition) dimension K
-  std::uint32_t cols = 128;  // PE columns: the stationary free size M
+  std::uint32_t rows = 128;             // PE rows: the contraction (partition) dimension K
+  std::uint32_t cols = 128;             // PE columns: the stationary free size M
   std::uint32_t max_moving_free = 512;  // N per matmul: one PSUM bank of fp32
   // Moving columns streamed per cycle, by input dtype (fp32 is 4x slower than bf16).
   PerDtype moving_columns_per_cycle{0.25, 1.0, 1.0, 2.0, 1.0};
@@ -87,7 +87,7 @@ struct OpClassCosts {
   double tensor_reduce = 1.0;
   double tensor_reduce_fast = 0.5;  // bf16 add/max
   double memset = 1.0;
-  double memset_zero_fast = 0.5;    // zero into bf16/fp16
+  double memset_zero_fast = 0.5;  // zero into bf16/fp16
   double iota = 1.0;
   double affine_select = 1.0;
   double select = 1.0;
@@ -124,6 +124,15 @@ struct ComputeEngineParams {
   bool operator==(const ComputeEngineParams&) const = default;
 };
 
+// trn2's vector engine is slower-clocked but wider than the struct default: 0.96 GHz,
+// 512 bf16 / 256 other elements per cycle over 128 lanes.
+inline ComputeEngineParams trn2_vector_engine() {
+  ComputeEngineParams p;
+  p.clock_ghz = 0.96;
+  p.elements_per_cycle = {2.0, 4.0, 2.0, 2.0, 2.0};
+  return p;
+}
+
 struct SyncEngineParams {
   double clock_ghz = 1.2;
   std::uint32_t issue_cycles = 1;
@@ -157,13 +166,19 @@ struct PsumParams {
 };
 
 struct DmaParams {
-  std::uint32_t engines = 16;            // per core
-  std::uint32_t queues = 16;             // per engine; trace queues dma.q0..q(queues-1)
-  double engine_bandwidth_gb_s = 23.0;   // practical figure, see the preset's comment
-  double start_latency_ns = 1300.0;      // from semaphore to first byte
-  double descriptor_ns = 600.0;          // descriptor generation per instruction
-  std::uint64_t chunk_bytes = 4096;      // TLM transfer granularity
-  std::uint32_t queue_depth = 64;        // outstanding descriptors per queue
+  std::uint32_t engines = 16;           // per core
+  std::uint32_t queues = 16;            // per engine; trace queues dma.q0..q(queues-1)
+  double engine_bandwidth_gb_s = 23.0;  // practical figure, see the preset's comment
+  double start_latency_ns = 1300.0;     // from semaphore to first byte
+  double descriptor_ns = 600.0;         // descriptor generation per instruction
+  std::uint64_t chunk_bytes = 4096;     // TLM transfer granularity
+  std::uint32_t queue_depth = 64;       // outstanding descriptors per queue
+  // Fixed cost of each descriptor element (contiguous run) an engine processes; chosen so
+  // that >= 4 KiB per partition reaches > 95 % of the engine's bandwidth.
+  double element_overhead_ns = 8.0;
+  std::uint32_t max_outstanding_bursts = 8;  // per engine: back-pressure from the memories
+  // How far a DMA engine may run ahead of simulated time (loosely-timed TLM quantum).
+  double time_quantum_ns = 1000.0;
 
   bool operator==(const DmaParams&) const = default;
 };
@@ -180,7 +195,7 @@ struct HbmParams {
 };
 
 struct LinkParams {
-  std::uint32_t count = 4;  // per chip
+  std::uint32_t count = 4;        // per chip
   double bandwidth_gb_s = 320.0;  // per link, per direction
   double latency_ns = 500.0;
   std::uint32_t buffer_credits = 32;
@@ -193,7 +208,7 @@ enum class TopologyKind { kNone, kRing, kTorus, kSwitch, kEdges };
 
 struct TopologyParams {
   TopologyKind kind = TopologyKind::kNone;
-  std::vector<std::uint32_t> dims;  // ring: [n]; torus: [x, y] or [x, y, z]
+  std::vector<std::uint32_t> dims;                  // ring: [n]; torus: [x, y] or [x, y, z]
   std::vector<std::array<std::uint32_t, 2>> edges;  // kEdges: chip pairs
 
   bool operator==(const TopologyParams&) const = default;
@@ -207,9 +222,7 @@ struct SystemConfig {
   ChipParams chip;
   CoreParams core;
   TensorEngineParams tensor;
-  // trn2's vector engine is slower-clocked but wider than the struct default: 0.96 GHz,
-  // 512 bf16 / 256 other elements per cycle over 128 lanes.
-  ComputeEngineParams vector{.clock_ghz = 0.96, .elements_per_cycle = {2.0, 4.0, 2.0, 2.0, 2.0}};
+  ComputeEngineParams vector = trn2_vector_engine();
   ComputeEngineParams scalar;
   ComputeEngineParams gpsimd;
   SyncEngineParams sync;

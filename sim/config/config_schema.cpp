@@ -39,7 +39,9 @@ const Table& table_of(const HbmParams*);
 const Table& table_of(const LinkParams*);
 
 template <class T>
-concept HasTable = requires(const T* p) { table_of(p); };
+concept HasTable = requires(const T* p) {
+  table_of(p);
+};
 
 template <auto Member>
 Slot slot_of(void* object) {
@@ -63,6 +65,12 @@ Field field(std::string_view key, std::string_view doc) {
   return Field{key, &slot_of<Member>, {}, "", doc};
 }
 
+// A nested struct whose fields have no unit of their own (PerDtype): they inherit `unit`.
+template <auto Member>
+Field field(std::string_view key, std::string_view unit, std::string_view doc) {
+  return Field{key, &slot_of<Member>, {}, unit, doc};
+}
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Zero is no clock, and 100 GHz catches MHz typed as GHz.
 constexpr Limits kClock{.min = 0, .max = 100, .min_exclusive = true};
@@ -78,15 +86,15 @@ constexpr Limits kRate{.min = 0, .max = 1024, .min_exclusive = true};
 // The tables, one per struct of config.h, fields in declaration order.
 
 const Table& table_of(const PerDtype*) {
-  static const Table table{"PerDtype",
-                           {
-                               field<&PerDtype::fp32>("fp32", kRate, "", "fp32 inputs"),
-                               field<&PerDtype::bf16>("bf16", kRate, "", "bf16 inputs"),
-                               field<&PerDtype::fp16>("fp16", kRate, "", "fp16 inputs"),
-                               field<&PerDtype::fp8>("fp8", kRate, "", "fp8e4 / fp8e5 inputs"),
-                               field<&PerDtype::int_>("int", kRate, "",
-                                                      "int8/16/32 and uint8 inputs"),
-                           }};
+  static const Table table{
+      "PerDtype",
+      {
+          field<&PerDtype::fp32>("fp32", kRate, "", "fp32 inputs"),
+          field<&PerDtype::bf16>("bf16", kRate, "", "bf16 inputs"),
+          field<&PerDtype::fp16>("fp16", kRate, "", "fp16 inputs"),
+          field<&PerDtype::fp8>("fp8", kRate, "", "fp8e4 / fp8e5 inputs"),
+          field<&PerDtype::int_>("int", kRate, "", "int8/16/32 and uint8 inputs"),
+      }};
   return table;
 }
 
@@ -119,8 +127,7 @@ const Table& table_of(const OpClassCosts*) {
           field<&OpClassCosts::reciprocal>("reciprocal", kNonNegative, kUnit, "reciprocal"),
           field<&OpClassCosts::transpose>("transpose", kNonNegative, kUnit,
                                           "transpose through the engine"),
-          field<&OpClassCosts::bn_stats>("bn_stats", kNonNegative, kUnit,
-                                         "batch-norm statistics"),
+          field<&OpClassCosts::bn_stats>("bn_stats", kNonNegative, kUnit, "batch-norm statistics"),
           field<&OpClassCosts::bn_aggr>("bn_aggr", kNonNegative, kUnit,
                                         "batch-norm aggregation (13/3 on NC-v2)"),
           field<&OpClassCosts::partition_reduce>("partition_reduce", kNonNegative, kUnit,
@@ -155,8 +162,9 @@ const Table& table_of(const TopologyParams*) {
       "TopologyParams",
       {
           field<&TopologyParams::kind>(
-              "kind", "how chips connect: none (one chip), ring, torus, switch (all-to-all "
-                      "through a switch) or edges (explicit list)"),
+              "kind",
+              "how chips connect: none (one chip), ring, torus, switch (all-to-all "
+              "through a switch) or edges (explicit list)"),
           field<&TopologyParams::dims>(
               "dims", kAtLeastOne, "chips",
               "ring: [n]; torus: [x, y] or [x, y, z]; the product is system.chips"),
@@ -167,12 +175,11 @@ const Table& table_of(const TopologyParams*) {
 }
 
 const Table& table_of(const ChipParams*) {
-  static const Table table{
-      "ChipParams",
-      {
-          field<&ChipParams::cores>("cores", Limits{.min = 1, .max = 256}, "",
-                                    "NeuronCores per chip"),
-      }};
+  static const Table table{"ChipParams",
+                           {
+                               field<&ChipParams::cores>("cores", Limits{.min = 1, .max = 256}, "",
+                                                         "NeuronCores per chip"),
+                           }};
   return table;
 }
 
@@ -197,14 +204,12 @@ const Table& table_of(const TensorEngineParams*) {
                           "PE rows: the contraction (partition) dimension K"),
           field<&T::cols>("cols", Limits{.min = 1, .max = 1024}, "",
                           "PE columns: the stationary free size M"),
-          field<&T::max_moving_free>("max_moving_free", Limits{.min = 1, .max = 65536},
-                                     "elements",
+          field<&T::max_moving_free>("max_moving_free", Limits{.min = 1, .max = 65536}, "elements",
                                      "moving free size N per matmul: one PSUM bank of fp32"),
-          field<&T::moving_columns_per_cycle>(
-              "moving_columns_per_cycle",
-              "moving columns streamed per cycle, by input dtype (columns/cycle)"),
-          field<&T::weight_load_rows_per_cycle>("weight_load_rows_per_cycle", kRate,
-                                                "rows/cycle",
+          field<&T::moving_columns_per_cycle>("moving_columns_per_cycle", "columns/cycle",
+                                              "moving columns streamed per cycle, by input "
+                                              "dtype (fp32 is 4x slower than bf16)"),
+          field<&T::weight_load_rows_per_cycle>("weight_load_rows_per_cycle", kRate, "rows/cycle",
                                                 "stationary rows loaded per cycle"),
           field<&T::background_weight_load>(
               "background_weight_load",
@@ -240,9 +245,8 @@ const Table& table_of(const ComputeEngineParams*) {
       {
           field<&C::clock_ghz>("clock_ghz", kClock, "GHz", "engine clock"),
           field<&C::lanes>("lanes", kPartitions, "", "lanes, one per partition"),
-          field<&C::elements_per_cycle>(
-              "elements_per_cycle",
-              "elements per lane per cycle by dtype (elements/lane/cycle; perf modes)"),
+          field<&C::elements_per_cycle>("elements_per_cycle", "elements/lane/cycle",
+                                        "elements per lane per cycle by dtype (perf modes)"),
           field<&C::min_issue_interval_cycles>("min_issue_interval_cycles", kCycles, "cycles",
                                                "fixed minimum initiation interval (MIN_II)"),
           field<&C::fixed_latency_cycles>("fixed_latency_cycles", kCycles, "cycles",
@@ -284,9 +288,8 @@ const Table& table_of(const SbufParams*) {
                                         "per port, innermost stride within wide_stride_bytes"),
           field<&S::wide_stride_bytes>("wide_stride_bytes", kAtLeastOne, "bytes",
                                        "innermost strides beyond this run slower"),
-          field<&S::strided_access_factor>("strided_access_factor",
-                                           Limits{.min = 1, .max = 1024}, "x",
-                                           "slow-down of wide-stride accesses"),
+          field<&S::strided_access_factor>("strided_access_factor", Limits{.min = 1, .max = 1024},
+                                           "x", "slow-down of wide-stride accesses"),
           field<&S::access_start_cycles>("access_start_cycles", kCycles, "cycles",
                                          "cost of starting an access"),
           field<&S::vector_gpsimd_share_port>(
@@ -321,8 +324,7 @@ const Table& table_of(const DmaParams*) {
   static const Table table{
       "DmaParams",
       {
-          field<&D::engines>("engines", Limits{.min = 1, .max = 1024}, "",
-                             "DMA engines per core"),
+          field<&D::engines>("engines", Limits{.min = 1, .max = 1024}, "", "DMA engines per core"),
           field<&D::queues>("queues", Limits{.min = 1, .max = 1024}, "",
                             "queues per engine; traces name dma.q0 .. q(queues-1)"),
           field<&D::engine_bandwidth_gb_s>("engine_bandwidth_gb_s", kPositive, "GB/s",
@@ -331,10 +333,15 @@ const Table& table_of(const DmaParams*) {
                                       "from semaphore to first byte"),
           field<&D::descriptor_ns>("descriptor_ns", kNonNegative, "ns",
                                    "descriptor generation per instruction"),
-          field<&D::chunk_bytes>("chunk_bytes", kAtLeastOne, "bytes",
-                                 "TLM transfer granularity"),
+          field<&D::chunk_bytes>("chunk_bytes", kAtLeastOne, "bytes", "TLM transfer granularity"),
           field<&D::queue_depth>("queue_depth", kAtLeastOne, "",
                                  "outstanding descriptors per queue"),
+          field<&D::element_overhead_ns>("element_overhead_ns", kNonNegative, "ns",
+                                         "cost of each descriptor element (contiguous run)"),
+          field<&D::max_outstanding_bursts>("max_outstanding_bursts", kAtLeastOne, "",
+                                            "bursts in flight per engine (back-pressure)"),
+          field<&D::time_quantum_ns>("time_quantum_ns", kPositive, "ns",
+                                     "how far an engine may run ahead of simulated time"),
       }};
   return table;
 }
@@ -347,14 +354,14 @@ const Table& table_of(const HbmParams*) {
           field<&H::capacity_bytes>("capacity_bytes", kAtLeastOne, "bytes",
                                     "capacity of the chip, all stacks"),
           field<&H::stacks>("stacks", Limits{.min = 1, .max = 64}, "", "HBM stacks per chip"),
-          field<&H::channels_per_stack>("channels_per_stack", Limits{.min = 1, .max = 1024},
-                                        "", "independent channels per stack"),
+          field<&H::channels_per_stack>("channels_per_stack", Limits{.min = 1, .max = 1024}, "",
+                                        "independent channels per stack"),
           field<&H::bandwidth_gb_s>("bandwidth_gb_s", kPositive, "GB/s",
                                     "bandwidth of the chip, all stacks"),
           field<&H::latency_ns>("latency_ns", kNonNegative, "ns", "access latency"),
           field<&H::interleave_bytes>("interleave_bytes",
-                                      Limits{.min = 1, .max = kInf, .power_of_two = true},
-                                      "bytes", "address interleaving granule across channels"),
+                                      Limits{.min = 1, .max = kInf, .power_of_two = true}, "bytes",
+                                      "address interleaving granule across channels"),
       }};
   return table;
 }
@@ -364,10 +371,8 @@ const Table& table_of(const LinkParams*) {
   static const Table table{
       "LinkParams",
       {
-          field<&L::count>("count", Limits{.min = 0, .max = 64}, "",
-                           "chip-to-chip links per chip"),
-          field<&L::bandwidth_gb_s>("bandwidth_gb_s", kPositive, "GB/s",
-                                    "per link, per direction"),
+          field<&L::count>("count", Limits{.min = 0, .max = 64}, "", "chip-to-chip links per chip"),
+          field<&L::bandwidth_gb_s>("bandwidth_gb_s", kPositive, "GB/s", "per link, per direction"),
           field<&L::latency_ns>("latency_ns", kNonNegative, "ns", "one hop"),
           field<&L::buffer_credits>("buffer_credits", kAtLeastOne, "",
                                     "receive buffers (credits) per link"),
@@ -405,13 +410,15 @@ const Table& system_table() {
 }
 
 const Field* Table::find(std::string_view key) const {
-  auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
+  auto it =
+      std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
   return it == fields.end() ? nullptr : &*it;
 }
 
 std::vector<std::string_view> Table::keys() const {
   std::vector<std::string_view> out;
-  for (const auto& f : fields) out.push_back(f.key);
+  for (const auto& f : fields)
+    out.push_back(f.key);
   return out;
 }
 
@@ -425,13 +432,13 @@ std::string_view to_string(TopologyKind kind) {
   return topology_kind_names().at(static_cast<std::size_t>(kind));
 }
 
+std::string Limits::range() const {
+  if (max == kInf) return fmt::format("{} {}", min_exclusive ? ">" : ">=", min);
+  return fmt::format("{}{}, {}]", min_exclusive ? "(" : "[", min, max);
+}
+
 std::string Limits::to_string() const {
-  std::string out;
-  if (max == kInf) {
-    out = fmt::format("{} {}", min_exclusive ? ">" : ">=", min);
-  } else {
-    out = fmt::format("{}{}, {}]", min_exclusive ? "(" : "[", min, max);
-  }
+  std::string out = range();
   if (power_of_two) out += ", power of two";
   if (multiple_of > 1) out += fmt::format(", multiple of {}", multiple_of);
   return out;
@@ -488,48 +495,44 @@ std::string format_real(double v) {
   return s;
 }
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-
 }  // namespace
 
 std::string format_value(const Field& field, const Slot& slot) {
-  return std::visit(
-      Overloaded{
-          [&](const std::uint32_t* v) { return format_unsigned(*v, field.unit); },
-          [&](const std::uint64_t* v) { return format_unsigned(*v, field.unit); },
-          [](const double* v) { return format_real(*v); },
-          [](const bool* v) { return std::string(*v ? "true" : "false"); },
-          [](const std::string* v) { return quoted(*v); },
-          [](const TopologyKind* v) { return std::string(to_string(*v)); },
-          [](const std::vector<std::uint32_t>* v) { return fmt::format("[{}]", fmt::join(*v, ", ")); },
-          [](const std::vector<std::array<std::uint32_t, 2>>* v) {
-            std::vector<std::string> pairs;
-            for (const auto& e : *v) pairs.push_back(fmt::format("[{}, {}]", e[0], e[1]));
-            return fmt::format("[{}]", fmt::join(pairs, ", "));
-          },
-          [](const Section&) { return std::string(); },
-      },
-      slot);
+  return std::visit(Overloaded{
+                        [&](const std::uint32_t* v) { return format_unsigned(*v, field.unit); },
+                        [&](const std::uint64_t* v) { return format_unsigned(*v, field.unit); },
+                        [](const double* v) { return format_real(*v); },
+                        [](const bool* v) { return std::string(*v ? "true" : "false"); },
+                        [](const std::string* v) { return quoted(*v); },
+                        [](const TopologyKind* v) { return std::string(to_string(*v)); },
+                        [](const std::vector<std::uint32_t>* v) {
+                          return fmt::format("[{}]", fmt::join(*v, ", "));
+                        },
+                        [](const std::vector<std::array<std::uint32_t, 2>>* v) {
+                          std::vector<std::string> pairs;
+                          for (const auto& e : *v)
+                            pairs.push_back(fmt::format("[{}, {}]", e[0], e[1]));
+                          return fmt::format("[{}]", fmt::join(pairs, ", "));
+                        },
+                        [](const Section&) { return std::string(); },
+                    },
+                    slot);
 }
 
 std::string type_name(const Slot& slot) {
-  return std::visit(Overloaded{
-                        [](std::uint32_t*) { return "uint"; },
-                        [](std::uint64_t*) { return "uint"; },
-                        [](double*) { return "real"; },
-                        [](bool*) { return "bool"; },
-                        [](std::string*) { return "string"; },
-                        [](TopologyKind*) { return "enum"; },
-                        [](std::vector<std::uint32_t>*) { return "list of uint"; },
-                        [](std::vector<std::array<std::uint32_t, 2>>*) {
-                          return "list of [uint, uint]";
-                        },
-                        [](const Section&) { return "map"; },
-                    },
-                    slot);
+  return std::visit(
+      Overloaded{
+          [](std::uint32_t*) { return "uint"; },
+          [](std::uint64_t*) { return "uint"; },
+          [](double*) { return "real"; },
+          [](bool*) { return "bool"; },
+          [](std::string*) { return "string"; },
+          [](TopologyKind*) { return "enum"; },
+          [](std::vector<std::uint32_t>*) { return "list of uint"; },
+          [](std::vector<std::array<std::uint32_t, 2>>*) { return "list of [uint, uint]"; },
+          [](const Section&) { return "map"; },
+      },
+      slot);
 }
 
 namespace {
@@ -537,11 +540,11 @@ namespace {
 void walk_leaves(const Table& table, void* object, const std::string& prefix,
                  std::string_view inherited_unit, const std::function<void(const Leaf&)>& visit) {
   for (const auto& f : table.fields) {
-    std::string path = prefix.empty() ? std::string(f.key) : prefix + "." + std::string(f.key);
+    std::string path = prefix.empty() ? std::string(f.key) : fmt::format("{}.{}", prefix, f.key);
     Slot slot = f.slot(object);
+    // A nested PerDtype has no unit of its own; its parent field says what it counts.
     std::string_view unit = f.unit.empty() ? inherited_unit : f.unit;
     if (const auto* section = std::get_if<Section>(&slot)) {
-      // A nested PerDtype inherits the unit its parent's doc names, e.g. columns/cycle.
       walk_leaves(*section->table, section->object, path, unit, visit);
     } else {
       visit(Leaf{path, &f, slot, unit});
@@ -549,35 +552,10 @@ void walk_leaves(const Table& table, void* object, const std::string& prefix,
   }
 }
 
-// The unit a nested PerDtype's values carry, stated in its parent's doc as "(unit)".
-std::string_view unit_in_doc(std::string_view doc) {
-  auto open = doc.rfind('(');
-  auto close = doc.rfind(')');
-  if (open == std::string_view::npos || close != doc.size() - 1) return {};
-  return doc.substr(open + 1, close - open - 1);
-}
-
 }  // namespace
 
 void for_each_leaf(SystemConfig& cfg, const std::function<void(const Leaf&)>& visit) {
-  // Sections with a unit in their doc pass it down (see unit_in_doc).
-  const Table& top = system_table();
-  for (const auto& f : top.fields) {
-    Slot slot = f.slot(&cfg);
-    if (const auto* section = std::get_if<Section>(&slot)) {
-      for (const auto& g : section->table->fields) {
-        Slot inner = g.slot(section->object);
-        std::string path = fmt::format("{}.{}", f.key, g.key);
-        if (const auto* nested = std::get_if<Section>(&inner)) {
-          walk_leaves(*nested->table, nested->object, path, unit_in_doc(g.doc), visit);
-        } else {
-          visit(Leaf{path, &g, inner, g.unit});
-        }
-      }
-    } else {
-      visit(Leaf{std::string(f.key), &f, slot, f.unit});
-    }
-  }
+  walk_leaves(system_table(), &cfg, "", "", visit);
 }
 
 std::string reference_table() {

@@ -30,7 +30,9 @@ struct Limits {
   bool power_of_two = false;
   std::uint64_t multiple_of = 1;
 
-  // "[1, 1024]", "(0, 100]", ">= 1", "> 0", with ", power of two" etc. appended.
+  // "[1, 1024]", "(0, 100]", ">= 1" or "> 0".
+  std::string range() const;
+  // range(), then ", power of two" and ", multiple of N" when they apply.
   std::string to_string() const;
 };
 
@@ -44,16 +46,22 @@ struct Section {
 
 // A typed pointer to one field of one object. Visiting a Slot is how code handles "every
 // kind of field": the compiler rejects a visitor that forgets a kind.
-using Slot = std::variant<std::uint32_t*, std::uint64_t*, double*, bool*, std::string*,
-                          TopologyKind*, std::vector<std::uint32_t>*,
-                          std::vector<std::array<std::uint32_t, 2>>*, Section>;
+using Slot =
+    std::variant<std::uint32_t*, std::uint64_t*, double*, bool*, std::string*, TopologyKind*,
+                 std::vector<std::uint32_t>*, std::vector<std::array<std::uint32_t, 2>>*, Section>;
+
+// Visits a Slot with one lambda per kind: std::visit(Overloaded{[](double*) {...}, ...}, slot).
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
 
 struct Field {
-  std::string_view key;          // YAML key
-  Slot (*slot)(void* object);    // the field inside an object of the table's struct
-  Limits limits;                 // numbers and list elements only
-  std::string_view unit;         // empty: none, or inherited from the enclosing field
-  std::string_view doc;          // one line: what it means, why it matters
+  std::string_view key;        // YAML key
+  Slot (*slot)(void* object);  // the field inside an object of the table's struct
+  Limits limits;               // numbers and list elements only
+  std::string_view unit;       // empty: none, or inherited from the enclosing field
+  std::string_view doc;        // one line: what it means, why it matters
 };
 
 struct Table {

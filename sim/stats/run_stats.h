@@ -1,0 +1,91 @@
+// The figures of one simulation run, collected from model events by StatsCollector and
+// turned into the terminal report (report.h) and the --stats-json file (stats_json.h).
+// Their meaning and the JSON schema are documented in docs/stats.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "events/observer.h"
+#include "events/traffic.h"
+#include "trace/program.h"
+
+namespace trnsim::stats {
+
+// One instruction stream: an engine of a core, or one DMA queue of a core.
+struct StreamStats {
+  std::uint32_t core_index = 0;
+  isa::Engine engine = isa::Engine::kSync;
+  std::uint8_t queue = 0;
+  std::uint64_t instructions = 0;
+  double busy_seconds = 0;  // sum of issue -> busy_end: the engine doing this stream's work
+  std::array<double, events::kNumStallReasons> stall_seconds{};  // waits before issue
+  double flops = 0;
+  std::uint64_t bytes = 0;
+  double last_complete = 0;
+};
+
+// The same, summed over the cores for one engine kind.
+struct EngineTotals {
+  isa::Engine engine = isa::Engine::kSync;
+  std::uint32_t streams = 0;  // cores (or DMA queues) that ran this engine
+  std::uint64_t instructions = 0;
+  double busy = 0;  // 0..1: busy time / (elapsed time * cores of the program)
+  std::array<double, events::kNumStallReasons> stall_seconds{};
+};
+
+struct RunStats {
+  std::string trace;
+  std::string config;
+  double seconds = 0;
+  std::uint64_t cycles = 0;  // of the core clock (config core.clock_ghz)
+  double core_clock_ghz = 0;
+  std::uint64_t instructions = 0;
+  std::uint32_t cores = 0;
+  bool completed = true;
+
+  double flops = 0;
+  double peak_flops = 0;   // per second, over the program's cores, for its matmul dtypes
+  double mfu = 0;          // achieved / peak, 0..1
+
+  std::uint64_t dma_bytes = 0;
+  std::uint64_t dma_transfers = 0;  // DMA instructions
+  double dma_engine_utilisation = 0;  // 0..1 over all DMA engines of the program's cores
+  double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
+
+  events::MemoryTraffic traffic;
+  double hbm_utilisation = 0;  // channel busy / (channels * chips * elapsed)
+
+  std::vector<StreamStats> streams;  // sorted by core, engine, queue
+  std::vector<EngineTotals> engines;  // one per engine kind that ran
+};
+
+// Listens to a run and accumulates per-stream figures.
+class StatsCollector : public events::Observer {
+ public:
+  StatsCollector(const trace::Program& program, const config::SystemConfig& cfg);
+
+  void on_issue(const events::InstructionEvent& e) override;
+  void on_complete(const events::InstructionEvent& e) override;
+  void on_transfer(const events::TransferEvent& e) override;
+
+  // Completes the figures once the run is over.
+  RunStats finish(double seconds, bool completed, const events::MemoryTraffic& traffic) const;
+
+ private:
+  StreamStats& stream(const events::InstructionEvent& e);
+  // Seconds the instruction would take at the tensor engine's peak for its dtype.
+  double peak_seconds(const events::InstructionEvent& e) const;
+
+  const trace::Program& m_program;
+  const config::SystemConfig& m_cfg;
+  std::vector<StreamStats> m_streams;
+  std::vector<std::int32_t> m_stream_of;  // (core, engine, queue) -> index, -1 if none
+  double m_peak_seconds = 0;
+  double m_hbm_wait = 0;
+};
+
+}  // namespace trnsim::stats

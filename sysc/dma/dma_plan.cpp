@@ -1,0 +1,162 @@
+#include "sysc/dma/dma_plan.h"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "sysc/memory/address_map.h"
+
+namespace trnsim::sysc {
+
+namespace {
+
+// An operand as rows of bytes in the system address space: dimension 0 is the row
+// dimension (partitions for SBUF, the outermost pattern or slice dimension for HBM).
+struct Layout {
+  std::uint64_t base = 0;
+  std::uint32_t elem_bytes = 1;
+  std::uint32_t ndims = 0;
+  std::array<std::uint64_t, 1 + isa::kMaxPatternDims> size{};
+  std::array<std::int64_t, 1 + isa::kMaxPatternDims> stride{};  // bytes
+  isa::Memory memory = isa::Memory::kHbm;
+
+  std::uint64_t rows() const { return size[0]; }
+  std::uint64_t row_bytes() const {
+    std::uint64_t n = elem_bytes;
+    for (std::uint32_t d = 1; d < ndims; ++d) n *= size[d];
+    return n;
+  }
+  std::uint64_t total_bytes() const { return rows() * row_bytes(); }
+  // Bytes of the longest contiguous run inside a row: descriptor elements are runs.
+  std::uint64_t run_bytes() const {
+    std::uint64_t run = elem_bytes;
+    for (std::uint32_t d = ndims; d-- > 1;) {
+      if (stride[d] != static_cast<std::int64_t>(run)) break;
+      run *= size[d];
+    }
+    return run;
+  }
+  std::uint64_t row_address(std::uint64_t r) const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(base) + static_cast<std::int64_t>(r) * stride[0]);
+  }
+};
+
+Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_t chip,
+                 std::uint32_t core, const config::SystemConfig& cfg, const TensorAddresses& tensors) {
+  Layout l;
+  l.elem_bytes = isa::dtype_bytes(op.dtype);
+  l.memory = op.memory();
+  auto add_pattern = [&](std::uint32_t first) {
+    for (std::uint32_t d = 0; d < op.ndims; ++d) {
+      l.size[first + d] = op.dims[d].size;
+      l.stride[first + d] = op.dims[d].start_or_stride * l.elem_bytes;
+    }
+    l.ndims = first + op.ndims;
+  };
+  switch (op.form) {
+    case trace::OperandForm::kSbuf:
+      l.base = sbuf_address(chip, core, std::uint64_t{op.part_begin} * cfg.sbuf.bytes_per_partition + op.offset);
+      l.size[0] = op.partitions();
+      l.stride[0] = static_cast<std::int64_t>(cfg.sbuf.bytes_per_partition);
+      add_pattern(1);
+      break;
+    case trace::OperandForm::kHbmAddress:
+      l.base = hbm_address(op.chip == trace::kNone ? chip : op.chip, op.offset);
+      add_pattern(0);
+      break;
+    case trace::OperandForm::kTensorSlice: {
+      const trace::TensorDecl& t = p.tensors[op.tensor];
+      std::int64_t stride = l.elem_bytes;
+      std::uint64_t offset = 0;
+      l.ndims = op.ndims;
+      for (std::uint32_t d = op.ndims; d-- > 0;) {
+        l.size[d] = op.dims[d].size;
+        l.stride[d] = stride;
+        offset += static_cast<std::uint64_t>(op.dims[d].start_or_stride) * static_cast<std::uint64_t>(stride);
+        stride *= static_cast<std::int64_t>(t.shape[d]);
+      }
+      l.base = hbm_address(t.chip, tensors.at(op.tensor) + offset);
+      break;
+    }
+    case trace::OperandForm::kPsumOffset:
+    case trace::OperandForm::kPsumBank:
+      // The static checker rejects DMA to or from PSUM before any simulation.
+      throw std::logic_error("DMA operand in PSUM reached the timing model");
+  }
+  if (l.ndims == 0) {
+    l.ndims = 1;
+    l.size[0] = 1;
+  }
+  return l;
+}
+
+// Folds a layout into a single row (for copies whose sides disagree on the row count).
+Layout as_single_row(Layout l) {
+  const std::uint64_t bytes = l.total_bytes();
+  Layout one = l;
+  one.ndims = 2;
+  one.size[0] = 1;
+  one.stride[0] = 0;
+  one.size[1] = bytes / l.elem_bytes;
+  // Contiguous only if the original was one run; otherwise keep its run count below.
+  one.stride[1] = l.run_bytes() >= bytes ? l.elem_bytes : 0;
+  return one;
+}
+
+std::uint64_t runs_in(const Layout& l) { return std::max<std::uint64_t>(1, l.row_bytes() / l.run_bytes()); }
+
+}  // namespace
+
+DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
+                 const config::SystemConfig& cfg, const TensorAddresses& tensors) {
+  const trace::CoreId where = program.cores[ins.core_index].id;
+  const trace::Operand& dst_op = program.operand(program.positional(ins, 0)->operand);
+  const trace::Operand& src_op = program.operand(program.positional(ins, 1)->operand);
+  Layout dst = layout_of(program, dst_op, where.chip, where.core, cfg, tensors);
+  Layout src = layout_of(program, src_op, where.chip, where.core, cfg, tensors);
+  if (dst.rows() != src.rows()) {
+    dst = as_single_row(dst);
+    src = as_single_row(src);
+  }
+
+  DmaPlan plan;
+  plan.src_memory = src.memory;
+  plan.dst_memory = dst.memory;
+  plan.src_bytes = src.total_bytes();
+  plan.dst_bytes = dst.total_bytes();
+
+  // Rows go to engines in contiguous groups; each row is cut into bursts of at most
+  // chunk_bytes (of the wider side, when the copy converts dtypes).
+  const std::uint64_t rows = dst.rows();
+  const std::uint64_t src_row = src.row_bytes();
+  const std::uint64_t dst_row = dst.row_bytes();
+  const std::uint64_t chunk = std::max<std::uint64_t>(1, cfg.dma.chunk_bytes);
+  const std::uint64_t per_row = std::max<std::uint64_t>(1, (std::max(src_row, dst_row) + chunk - 1) / chunk);
+  const double runs_per_burst = static_cast<double>(std::max(runs_in(src), runs_in(dst))) / per_row;
+  const auto engines = static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.dma.engines, rows));
+
+  plan.slices.resize(engines);
+  for (std::uint32_t e = 0; e < engines; ++e) {
+    DmaSlice& slice = plan.slices[e];
+    slice.engine = e;
+    const std::uint64_t first = rows * e / engines;
+    const std::uint64_t last = rows * (e + 1) / engines;
+    slice.bursts.reserve((last - first) * per_row);
+    for (std::uint64_t row = first; row < last; ++row) {
+      for (std::uint64_t piece = 0; piece < per_row; ++piece) {
+        // Piece `piece` of `per_row` covers this share of the row on both sides.
+        auto span = [&](std::uint64_t bytes) {
+          const std::uint64_t lo = bytes * piece / per_row;
+          return std::pair{lo, bytes * (piece + 1) / per_row - lo};
+        };
+        auto [src_off, src_len] = span(src_row);
+        auto [dst_off, dst_len] = span(dst_row);
+        slice.bursts.push_back(DmaBurst{src.row_address(row) + src_off, dst.row_address(row) + dst_off,
+                                        src_len, dst_len, runs_per_burst});
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace trnsim::sysc

@@ -1,0 +1,89 @@
+#include "sysc/dma/dma_queue.h"
+
+#include <algorithm>
+
+namespace trnsim::sysc {
+
+using sc_core::sc_time;
+
+DmaQueue::DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
+                   std::vector<DmaEngine*> engines, const TensorAddresses& tensors)
+    : EngineBase(name, ctx, std::move(stream), Clock(ctx.cfg.core.clock_ghz)),
+      m_engines(std::move(engines)),
+      m_tensors(tensors) {
+  for (DmaEngine* e : m_engines) m_any_space |= e->space_freed();
+}
+
+void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
+  const trace::Program& p = m_ctx.program;
+  const sc_time now = sc_core::sc_time_stamp();
+  if (ins.opcode != isa::Opcode::kCopy && ins.opcode != isa::Opcode::kCopyAdd) {
+    // nop / sem.set on a DMA queue: a sequencer step.
+    ev.issue = seconds(now);
+    m_next_issue = now + clock().cycles(1);
+    ev.busy_end = seconds(m_next_issue);
+    apply_read_posts(ins);
+    complete_at(m_next_issue, ev);
+    return;
+  }
+
+  DmaPlan plan = plan_dma(p, ins, m_ctx.cfg, m_tensors);
+  // Every engine the transfer uses must have room in its hardware queue.
+  auto all_accept = [&] {
+    return std::all_of(plan.slices.begin(), plan.slices.end(),
+                       [&](const DmaSlice& s) { return m_engines[s.engine]->can_accept(ins.queue); });
+  };
+  while (!all_accept()) sc_core::wait(m_any_space);
+  const sc_time issue = sc_core::sc_time_stamp();
+  ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] += (issue - now).to_seconds();
+  ev.issue = seconds(issue);
+  ev.bytes = std::max(plan.src_bytes, plan.dst_bytes);
+
+  const sc_time descriptors = nanoseconds(m_ctx.cfg.dma.descriptor_ns);
+  m_next_issue = issue + descriptors;
+  ev.busy_end = seconds(m_next_issue);
+  // "From semaphore to start": descriptor generation is part of the start latency.
+  const sc_time ready = issue + nanoseconds(std::max(m_ctx.cfg.dma.start_latency_ns, m_ctx.cfg.dma.descriptor_ns));
+
+  if (plan.slices.empty()) {  // nothing to move: complete after the descriptors
+    apply_read_posts(ins);
+    complete_at(ready, ev);
+    return;
+  }
+  InFlight& f = m_in_flight[ev.index];
+  f.remaining = plan.slices.size();
+  f.ev = ev;
+  f.src = plan.src_memory;
+  f.dst = plan.dst_memory;
+  for (DmaSlice& s : plan.slices) {
+    DmaEngine* engine = m_engines[s.engine];
+    engine->enqueue(DmaJob{std::move(s), ready, this, ev.index, ins.queue});
+  }
+}
+
+void DmaQueue::slice_done(std::uint32_t instruction, std::uint32_t engine, const DmaSliceDone& done) {
+  auto it = m_in_flight.find(instruction);
+  InFlight& f = it->second;
+  f.read_done = std::max(f.read_done, done.read_done);
+  f.end = std::max(f.end, done.end);
+  if (m_ctx.probe.active()) {
+    events::TransferEvent t;
+    t.instruction = instruction;
+    t.core_index = f.ev.core_index;
+    t.dma_engine = engine;
+    t.queue = f.ev.queue;
+    t.start = seconds(done.start);
+    t.end = seconds(done.end);
+    t.bytes = done.bytes;
+    t.src = f.src;
+    t.dst = f.dst;
+    t.hbm_wait = done.hbm_wait;
+    m_ctx.probe.transfer(t);
+  }
+  if (--f.remaining > 0) return;
+  read_posts_at(f.read_done, instruction);
+  complete_at(f.end, f.ev);
+  m_in_flight.erase(it);
+}
+
+}  // namespace trnsim::sysc

@@ -1,0 +1,46 @@
+// A DMA queue of the trace (`dma.qN`): the instruction stream that triggers transfers.
+//
+// Issuing a copy generates its descriptors (dma.descriptor_ns, during which the queue can
+// issue nothing else), plans it over the core's DMA engines (dma_plan.h) and enqueues one
+// job per engine into that engine's hardware queue N, stalling (DMA queue full) while any
+// of them holds queue_depth jobs. The instruction completes, and its @complete posts are
+// applied once, when the last engine's last byte has landed; its @read posts when the
+// last source byte has been read.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "sysc/dma/dma_engine.h"
+#include "sysc/dma/dma_plan.h"
+#include "sysc/engine/engine_base.h"
+
+namespace trnsim::sysc {
+
+class DmaQueue : public EngineBase, public DmaJobOwner {
+ public:
+  DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
+           std::vector<DmaEngine*> engines, const TensorAddresses& tensors);
+
+  void slice_done(std::uint32_t instruction, std::uint32_t engine, const DmaSliceDone& done) override;
+
+ protected:
+  void execute(const trace::Instruction& ins, events::InstructionEvent& ev) override;
+
+ private:
+  struct InFlight {
+    std::size_t remaining = 0;
+    sc_core::sc_time read_done = sc_core::SC_ZERO_TIME;
+    sc_core::sc_time end = sc_core::SC_ZERO_TIME;
+    events::InstructionEvent ev;
+    isa::Memory src = isa::Memory::kHbm;
+    isa::Memory dst = isa::Memory::kSbuf;
+  };
+
+  std::vector<DmaEngine*> m_engines;
+  const TensorAddresses& m_tensors;
+  std::unordered_map<std::uint32_t, InFlight> m_in_flight;
+  sc_core::sc_event_or_list m_any_space;
+};
+
+}  // namespace trnsim::sysc

@@ -1,0 +1,124 @@
+#include "sysc/engine/engine_base.h"
+
+#include "sysc/core/semaphores.h"
+
+namespace trnsim::sysc {
+
+using sc_core::sc_time;
+
+double seconds(const sc_time& t) { return t.to_seconds(); }
+
+EngineBase::EngineBase(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
+                       Clock clock)
+    : sc_module(name), m_ctx(ctx), m_stream(std::move(stream)), m_clock(clock) {
+  SC_THREAD(run);
+  SC_METHOD(serve_completions);
+  sensitive << m_completion_due;
+  dont_initialize();
+}
+
+void EngineBase::wait_until(const sc_time& t) {
+  const sc_time now = sc_core::sc_time_stamp();
+  if (t > now) sc_core::wait(t - now);
+}
+
+void EngineBase::run() {
+  const trace::Program& p = m_ctx.program;
+  for (m_position = 0; m_position < m_stream.instructions.size(); ++m_position) {
+    const std::uint32_t index = m_stream.instructions[m_position];
+    const trace::Instruction& ins = p.instructions[index];
+    events::InstructionEvent ev;
+    ev.index = index;
+    ev.core_index = ins.core_index;
+    ev.engine = ins.engine;
+    ev.queue = ins.queue;
+    ev.ready = seconds(sc_core::sc_time_stamp());
+
+    // 1. The pipeline: the previous instruction's initiation interval.
+    if (m_next_issue > sc_core::sc_time_stamp()) {
+      ev.stall[static_cast<std::size_t>(events::StallReason::kEngineBusy)] +=
+          seconds(m_next_issue - sc_core::sc_time_stamp());
+      wait_until(m_next_issue);
+    }
+    // 2. Semaphore conditions, all of them, in any order (each only ever grows or is set).
+    const sc_time before = sc_core::sc_time_stamp();
+    bool blocked = false;
+    const trace::SyncOp* syncs = p.syncs_of(ins);
+    for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+      if (syncs[i].kind == trace::SyncKind::kWaitGe) {
+        blocked |= m_ctx.semaphores.wait_at_least(syncs[i].semaphore, syncs[i].value);
+      }
+    }
+    if (blocked) sc_core::wait(wake_up_delay());
+    ev.stall[static_cast<std::size_t>(events::StallReason::kSemaphore)] +=
+        seconds(sc_core::sc_time_stamp() - before);
+
+    // 3. The engine itself.
+    execute(ins, ev);
+    if (m_ctx.probe.active()) m_ctx.probe.issue(ev);
+  }
+  m_finished = true;
+}
+
+void EngineBase::push(Pending p) {
+  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time at = p.at;
+  m_pending.push(std::move(p));
+  // A timed notification replaces a later pending one, never an earlier one.
+  m_completion_due.notify(at > now ? at - now : sc_core::SC_ZERO_TIME);
+}
+
+void EngineBase::complete_at(const sc_time& at, const events::InstructionEvent& ev) {
+  push(Pending{at, m_seq++, false, ev});
+}
+
+void EngineBase::read_posts_at(const sc_time& at, std::uint32_t instruction) {
+  events::InstructionEvent ev;
+  ev.index = instruction;
+  push(Pending{at, m_seq++, true, ev});
+}
+
+void EngineBase::serve_completions() {
+  const sc_time now = sc_core::sc_time_stamp();
+  while (!m_pending.empty() && m_pending.top().at <= now) {
+    Pending p = m_pending.top();
+    m_pending.pop();
+    const trace::Instruction& ins = m_ctx.program.instructions[p.ev.index];
+    if (p.read_posts_only) {
+      apply_read_posts(ins);
+      continue;
+    }
+    apply_complete_posts(ins);
+    p.ev.complete = seconds(now);
+    if (m_ctx.probe.active()) m_ctx.probe.complete(p.ev);
+  }
+  if (!m_pending.empty()) m_completion_due.notify(m_pending.top().at - now);
+}
+
+void EngineBase::apply_complete_posts(const trace::Instruction& ins) {
+  const trace::Program& p = m_ctx.program;
+  if (ins.opcode == isa::Opcode::kSemSet) {
+    trace::SyncOp set;
+    set.kind = trace::SyncKind::kPostSet;
+    set.semaphore = p.positional(ins, 0)->semaphore;
+    set.value = p.positional(ins, 1)->integer;
+    m_ctx.semaphores.post(set);
+  }
+  const trace::SyncOp* syncs = p.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind != trace::SyncKind::kWaitGe && syncs[i].when == trace::PostWhen::kComplete) {
+      m_ctx.semaphores.post(syncs[i]);
+    }
+  }
+}
+
+void EngineBase::apply_read_posts(const trace::Instruction& ins) {
+  const trace::SyncOp* syncs = m_ctx.program.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind != trace::SyncKind::kWaitGe && syncs[i].when == trace::PostWhen::kRead) {
+      m_ctx.semaphores.post(syncs[i]);
+    }
+  }
+}
+
+}  // namespace trnsim::sysc

@@ -1,0 +1,92 @@
+#include "sysc/system/simulation.h"
+
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sysc/chip/chip.h"
+#include "sysc/common/kernel.h"
+#include "sysc/core/semaphores.h"
+
+namespace trnsim::sysc {
+
+namespace {
+
+// The top of the module hierarchy: the chips the program uses.
+class System : public sc_core::sc_module {
+ public:
+  System(sc_core::sc_module_name name, EngineContext& ctx, const TensorAddresses& tensors)
+      : sc_module(name) {
+    const std::vector<trace::Stream> streams = ctx.program.streams();
+    std::set<std::uint32_t> chips;
+    for (const auto& c : ctx.program.cores) chips.insert(c.id.chip);
+    for (std::uint32_t chip : chips) {
+      m_chips.push_back(std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip, streams, tensors));
+    }
+  }
+  const std::vector<std::unique_ptr<Chip>>& chips() const { return m_chips; }
+
+ private:
+  std::vector<std::unique_ptr<Chip>> m_chips;
+};
+
+BlockedStream blocked_stream(const EngineBase& e, const trace::Program& p, const Semaphores& sems) {
+  BlockedStream b;
+  b.instruction = e.stream().instructions[e.position()];
+  b.core_index = e.stream().core_index;
+  b.engine = e.stream().engine;
+  b.queue = e.stream().queue;
+  const trace::Instruction& ins = p.instructions[b.instruction];
+  const trace::SyncOp* syncs = p.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind == trace::SyncKind::kWaitGe && sems.value(syncs[i].semaphore) < syncs[i].value) {
+      b.conditions.push_back({syncs[i].semaphore, syncs[i].value, sems.value(syncs[i].semaphore)});
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
+                          const TensorAddresses& tensors, const std::vector<events::Observer*>& observers) {
+  reset_kernel();
+  events::Probe probe;
+  for (auto* o : observers) probe.attach(o);
+  Semaphores semaphores(program.semaphores.size());
+  EngineContext ctx{program, cfg, semaphores, probe};
+
+  SimulationResult result;
+  {
+    System system("system", ctx, tensors);
+    sc_core::sc_start();
+    result.seconds = sc_core::sc_time_stamp().to_seconds();
+    result.completed = true;
+    for (const auto& chip : system.chips()) {
+      result.traffic.chips++;
+      result.traffic.hbm_bytes_read += chip->hbm().bytes_read();
+      result.traffic.hbm_bytes_written += chip->hbm().bytes_written();
+      result.traffic.hbm_channel_busy_seconds += chip->hbm().channel_busy_total().to_seconds();
+      result.traffic.hbm_channels = chip->hbm().channels();
+      for (const auto& core : chip->cores()) {
+        for (const auto& dma : const_cast<NeuronCore&>(*core).dma_engines()) {
+          result.traffic.dma_engine_busy_seconds += dma->busy_total().to_seconds();
+          result.traffic.dma_engines++;
+        }
+        for (const auto& e : core->engines()) {
+          if (e->finished()) continue;
+          result.completed = false;
+          result.blocked.push_back(blocked_stream(*e, program, semaphores));
+        }
+      }
+    }
+    for (std::uint32_t s = 0; s < program.semaphores.size(); ++s) {
+      result.final_semaphores.push_back(semaphores.value(s));
+    }
+  }
+  probe.finish(result.seconds);
+  return result;
+}
+
+}  // namespace trnsim::sysc

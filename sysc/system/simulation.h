@@ -1,0 +1,49 @@
+// Running a program on a configured system: builds the SystemC model (System -> Chip ->
+// NeuronCore -> engines), runs the kernel until no event is left, and says how it ended.
+//
+// This is the one entry point the command line, the tests and the benchmarks use; it
+// knows nothing about files or output formats. Observers attached receive every event.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "sysc/dma/dma_plan.h"
+#include "events/observer.h"
+#include "events/traffic.h"
+#include "trace/program.h"
+
+namespace trnsim::sysc {
+
+// A stream that did not finish: the instruction it is stuck at and why.
+struct BlockedStream {
+  std::uint32_t instruction = 0;  // into Program::instructions
+  std::uint32_t core_index = 0;
+  isa::Engine engine = isa::Engine::kSync;
+  std::uint8_t queue = 0;
+  // The unmet wait conditions: semaphore index, value needed, value held.
+  struct Condition {
+    std::uint32_t semaphore;
+    std::int64_t needed;
+    std::int64_t held;
+  };
+  std::vector<Condition> conditions;
+};
+
+struct SimulationResult {
+  double seconds = 0;  // simulated time when the last event happened
+  bool completed = false;  // every stream ran to its end
+  std::vector<BlockedStream> blocked;  // when not completed: a deadlock
+  events::MemoryTraffic traffic;
+  std::vector<std::int64_t> final_semaphores;
+};
+
+// `tensors`: the HBM address of each tensor (trace::assign_tensor_addresses). The program
+// must have passed trace::check_program against `cfg`.
+SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
+                          const TensorAddresses& tensors,
+                          const std::vector<events::Observer*>& observers = {});
+
+}  // namespace trnsim::sysc

@@ -1,0 +1,124 @@
+// DMA queues, engines and HBM: transfer times and bandwidth sharing.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "sim_harness.h"
+#include "sysc/dma/dma_plan.h"
+
+using namespace trnsim;
+
+namespace {
+
+// Completion time (ns) of a single HBM -> SBUF copy of `rows` partitions x `bytes` each.
+double copy_ns(std::uint32_t rows, std::uint64_t bytes, const config::SystemConfig& cfg) {
+  const std::uint64_t elems = bytes / 2;
+  test::Run run = test::run_trace(
+      fmt::format(".trace 1\ndma.q0: copy sbuf[0:{}]@0x0.bf16[{}], hbm@0x0.bf16[{}:{}, {}]\n", rows, elems, rows, elems,
+                  elems),
+      cfg);
+  REQUIRE(run.recorder.completed.size() == 1);
+  return run.recorder.completed[0].complete * 1e9;
+}
+
+}  // namespace
+
+TEST_CASE("a single-partition 32 KiB transfer runs on one engine at its bandwidth") {
+  const config::SystemConfig cfg;  // trn2: 23 GB/s per engine, 1.3 us start, 8 ns/element
+  // start latency 1300 ns (descriptor generation, 600 ns, overlaps it)
+  // + 32768 B / 23 B/ns = 1424.70 ns on one engine (one row = one descriptor element)
+  // + 8 ns for that element
+  // + the SBUF write access: 60 cycles at 1.2 GHz = 50 ns after the last byte.
+  // The HBM reads (4 KiB every 178 ns over 16 channels, 100 ns latency) keep ahead.
+  const double expected = 1300 + 32768.0 / 23.0 + 8 + 50;
+  CHECK(copy_ns(1, 32768, cfg) == doctest::Approx(expected).epsilon(1e-6));
+}
+
+TEST_CASE("DMA time is a fixed cost plus size over bandwidth; >= 4 KiB per partition saturates") {
+  const config::SystemConfig cfg;
+  const double fixed = cfg.dma.start_latency_ns;
+  const double core_bandwidth = cfg.dma.engines * cfg.dma.engine_bandwidth_gb_s;  // B/ns
+  double previous = 0;
+  for (std::uint64_t per_partition : {512u, 1024u, 2048u, 4096u, 8192u, 16384u}) {
+    CAPTURE(per_partition);
+    const double t = copy_ns(128, per_partition, cfg);
+    const double bytes = 128.0 * per_partition;
+    const double efficiency = bytes / core_bandwidth / (t - fixed);
+    CHECK(t > previous);
+    previous = t;
+    CHECK(efficiency <= 1.0);
+    if (per_partition >= 4096) CHECK(efficiency > 0.9);
+    if (per_partition <= 512) CHECK(efficiency < 0.8);
+  }
+  // Linear in size: doubling 8 KiB -> 16 KiB per partition adds 128 * 8 KiB at the
+  // engines' rate plus the 8 elements per engine... i.e. within 2 % of size / bandwidth.
+  const double delta = copy_ns(128, 16384, cfg) - copy_ns(128, 8192, cfg);
+  CHECK(delta == doctest::Approx(128.0 * 8192 / core_bandwidth).epsilon(0.02));
+}
+
+TEST_CASE("strided transfers pay per descriptor element") {
+  const config::SystemConfig cfg;
+  // 16 rows on 16 engines: one row each. Contiguous 4 KiB rows vs the same bytes gathered
+  // with an innermost stride of 2 elements on the HBM side (2048 elements of 2 bytes, each
+  // its own run): 2048 elements * 8 ns = 16.4 us more per engine.
+  test::Run contiguous = test::run_trace(
+      ".trace 1\ndma.q0: copy sbuf[0:16]@0x0.bf16[2048], hbm@0x0.bf16[16:4096, 2048]\n", cfg);
+  test::Run strided = test::run_trace(
+      ".trace 1\ndma.q0: copy sbuf[0:16]@0x0.bf16[2048], hbm@0x0.bf16[16:4096, 2048:2]\n", cfg);
+  const double extra = (strided.recorder.completed[0].complete - contiguous.recorder.completed[0].complete) * 1e9;
+  CHECK(extra == doctest::Approx(2047 * cfg.dma.element_overhead_ns).epsilon(0.01));
+}
+
+TEST_CASE("a DMA's post is applied once, when every engine's slice has landed") {
+  const config::SystemConfig cfg;
+  test::Run run = test::run_trace(R"(.trace 1
+.sem s
+dma.q0: copy sbuf[0:128]@0x0.bf16[2048], hbm@0x0.bf16[128:2048, 2048] post(s += 1)
+sync: nop wait(s >= 1)
+sync: nop wait(s >= 2)
+)",
+                                  cfg);
+  CHECK(run.recorder.transfers.size() == cfg.dma.engines);
+  double last = 0;
+  for (const auto& t : run.recorder.transfers) last = std::max(last, t.end);
+  CHECK(run.recorder.completion_of_line(run.program, 3).complete == doctest::Approx(last));
+  CHECK(run.result.final_semaphores[0] == 1);
+  CHECK_FALSE(run.result.completed);  // the second nop waits for a second post forever
+}
+
+TEST_CASE("two cores sharing HBM never exceed its bandwidth in sum") {
+  config::SystemConfig cfg;
+  cfg.chip.cores = 2;
+  cfg.hbm.bandwidth_gb_s = 200;  // below the two cores' DMA bandwidth (2 x 368 GB/s)
+  std::string text = ".trace 1\n";
+  for (int core = 0; core < 2; ++core) {
+    text += fmt::format("chip 0 core {}\n", core);
+    for (int i = 0; i < 4; ++i) {
+      // 128 partitions x 32 KiB = 4 MiB per copy, 16 MiB per core.
+      text += fmt::format("dma.q{}: copy sbuf[0:128]@0x0.bf16[16384], hbm@{:#x}.bf16[128:16384, 16384]\n", i,
+                          (core * 4 + i) * 4 * 1024 * 1024);
+    }
+  }
+  test::Run run = test::run_trace(text, cfg);
+  REQUIRE(run.result.completed);
+  const double bytes = static_cast<double>(run.result.traffic.hbm_bytes_read);
+  CHECK(bytes == 2.0 * 4 * 128 * 32768);
+  const double busy = run.result.seconds - cfg.dma.start_latency_ns * 1e-9;
+  const double achieved = bytes / busy / 1e9;  // GB/s
+  CHECK(achieved <= cfg.hbm.bandwidth_gb_s * 1.001);
+  CHECK(achieved > cfg.hbm.bandwidth_gb_s * 0.9);
+  CHECK(run.stats.hbm_wait_seconds > 0);
+}
+
+TEST_CASE("DMA planning spreads partitions over the engines in contiguous groups") {
+  const config::SystemConfig cfg;
+  test::Run run = test::run_trace(
+      ".trace 1\ndma.q0: copy sbuf[0:128]@0x0.bf16[4096], hbm@0x0.bf16[128:4096, 4096]\n", cfg);
+  const trace::Instruction& ins = run.program.instructions[0];
+  const sysc::DmaPlan plan = sysc::plan_dma(run.program, ins, cfg, {});
+  REQUIRE(plan.slices.size() == 16);
+  // 8 partitions per engine, each 8 KiB = two 4 KiB bursts.
+  for (const auto& s : plan.slices) CHECK(s.bursts.size() == 16);
+  CHECK(plan.src_bytes == 128u * 8192);
+  CHECK(plan.slices[1].bursts[0].src_address == 8u * 8192);
+}
