@@ -37,7 +37,8 @@ class Printer {
 
   std::string run() {
     m_out += fmt::format(".trace {}\n", m_p.version);
-    for (const auto& t : m_p.tensors) tensor(t);
+    for (const auto& t : m_p.tensors)
+      tensor(t);
     for (const auto& a : m_p.aliases) {
       m_out += fmt::format(".alias {} = {}\n", a.name, print_operand(m_p, m_p.operand(a.operand)));
     }
@@ -45,18 +46,22 @@ class Printer {
     for (std::uint32_t i = 0; i < m_p.instructions.size(); ++i) {
       by_core[m_p.instructions[i].core_index].push_back(i);
     }
-    const bool implicit_core = m_p.cores.size() == 1 && m_p.cores[0].id == CoreId{0, 0};
     for (std::uint32_t c = 0; c < m_p.cores.size(); ++c) {
-      m_out += '\n';
-      if (!implicit_core) {
-        m_out += fmt::format("chip {} core {}\n", m_p.cores[c].id.chip, m_p.cores[c].id.core);
-      }
       std::string sems;
       for (const auto& s : m_p.semaphores) {
         if (s.core_index == c) sems += " " + s.name;
       }
+      // A trace whose only core is chip 0 core 0 needs no section line, unless the core
+      // would otherwise leave no trace in the text (a lone `chip 0 core 0` line).
+      const bool implicit = m_p.cores.size() == 1 && m_p.cores[0].id == CoreId{0, 0} &&
+                            (!sems.empty() || !by_core[c].empty());
+      m_out += '\n';
+      if (!implicit) {
+        m_out += fmt::format("chip {} core {}\n", m_p.cores[c].id.chip, m_p.cores[c].id.core);
+      }
       if (!sems.empty()) m_out += ".sem" + sems + "\n";
-      for (auto i : by_core[c]) instruction(m_p.instructions[i]);
+      for (auto i : by_core[c])
+        instruction(m_p.instructions[i]);
     }
     return std::move(m_out);
   }
@@ -119,20 +124,26 @@ class Printer {
   }
 
   void instruction(const Instruction& ins) {
+    const isa::OpcodeInfo& info = isa::opcode_info(ins.opcode);
     std::string engine = ins.engine == isa::Engine::kDma
                              ? fmt::format("dma.q{}:", ins.queue)
                              : fmt::format("{}:", isa::engine_name(ins.engine));
-    m_out += fmt::format("{:<8}{}", engine, isa::opcode_info(ins.opcode).name);
+    // Padded so that opcodes line up; a long DMA queue name still gets one space.
+    m_out += fmt::format("{:<7} {}", engine, info.name);
     const Arg* args = m_p.args_of(ins);
     bool first_positional = true;
     for (std::uint32_t i = 0; i < ins.num_args; ++i) {
-      if (args[i].key == isa::Attr::kNone) {
-        m_out += first_positional ? " " : ", ";
-        first_positional = false;
-      } else {
-        m_out += fmt::format(" {}=", isa::attr_name(args[i].key));
-      }
+      if (args[i].key != isa::Attr::kNone) continue;
+      m_out += first_positional ? " " : ", ";
+      first_positional = false;
       value(args[i], ins.core_index);
+    }
+    // Attributes in the ISA table's order, whatever order they were written in.
+    for (const isa::AttrSpec& spec : info.attrs) {
+      if (const Arg* a = m_p.find_attr(ins, spec.key)) {
+        m_out += fmt::format(" {}=", isa::attr_name(spec.key));
+        value(*a, ins.core_index);
+      }
     }
     const SyncOp* syncs = m_p.syncs_of(ins);
     std::string waits, posts;
@@ -143,7 +154,9 @@ class Printer {
         waits += fmt::format("{}{} >= {}", waits.empty() ? "" : ", ", name, s.value);
         continue;
       }
-      const char* op = s.kind == SyncKind::kPostAdd ? "+=" : s.kind == SyncKind::kPostSub ? "-=" : "=";
+      const char* op = s.kind == SyncKind::kPostAdd   ? "+="
+                       : s.kind == SyncKind::kPostSub ? "-="
+                                                      : "=";
       posts += fmt::format("{}{} {} {}{}", posts.empty() ? "" : ", ", name, op, s.value,
                            s.when == PostWhen::kRead ? " @read" : "");
     }
@@ -190,6 +203,8 @@ std::string print_operand(const Program& program, const Operand& op) {
   return out;
 }
 
-std::string print_program(const Program& program) { return Printer(program).run(); }
+std::string print_program(const Program& program) {
+  return Printer(program).run();
+}
 
 }  // namespace trnsim::trace

@@ -1,9 +1,14 @@
 // Writing a Program back as trace text in canonical form (what `trnsim fmt` prints).
 //
-// Canonical form: `.trace 1`, then the tensors, then the aliases, then for each core in
-// order of first appearance its section line (omitted for a trace whose only core is chip
-// 0 core 0), its `.sem` line and its instructions in file order, one space between tokens,
-// engine names padded so the opcodes line up. parse(print(p)) is equivalent to p.
+// Canonical form (docs/trace-format.md, "Canonical form"): `.trace 1`, the tensors, the
+// aliases, then for each core in order of first appearance a blank line, its section line
+// (omitted for a trace whose only core is chip 0 core 0), its `.sem` line and its
+// instructions in file order. One space between items; engines padded so opcodes line up;
+// attributes in the ISA table's order, then wait(...), then post(...); hex addresses;
+// tensor operands as full slices; reals in their shortest exact form.
+//
+// Guarantee: parse(print(p)) is equivalent to p (program.h), and printing is idempotent:
+// print(parse(print(p))) == print(p) byte for byte. Comments and blank lines are not kept.
 #pragma once
 
 #include <string>

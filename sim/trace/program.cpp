@@ -1,6 +1,7 @@
 #include "trace/program.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -11,7 +12,8 @@ namespace trnsim::trace {
 
 std::uint64_t TensorDecl::elements() const {
   std::uint64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    n *= d;
   return n;
 }
 
@@ -31,7 +33,8 @@ isa::Memory Operand::memory() const {
 
 std::uint64_t Operand::free_elements() const {
   std::uint64_t n = 1;
-  for (std::uint32_t i = 0; i < ndims; ++i) n *= dims[i].size;
+  for (std::uint32_t i = 0; i < ndims; ++i)
+    n *= dims[i].size;
   return n;
 }
 
@@ -52,14 +55,37 @@ std::size_t Program::OperandHash::operator()(const Operand& op) const {
     mix(op.dims[i].size);
     mix(static_cast<std::uint64_t>(op.dims[i].start_or_stride));
   }
+  // The multiplications only carry bits upward; fold the high bits down, since the
+  // interning table indexes by the low ones.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return static_cast<std::size_t>(h);
 }
 
 std::uint32_t Program::intern(const Operand& op) {
-  auto [it, inserted] =
-      m_operand_index.try_emplace(op, static_cast<std::uint32_t>(operands.size()));
-  if (inserted) operands.push_back(op);
-  return it->second;
+  if (2 * (operands.size() + 1) > m_operand_slots.size()) {
+    // Grow and re-insert; also picks up operands appended to the pool directly.
+    std::vector<std::uint32_t> slots(
+        std::bit_ceil(std::max<std::size_t>(64, 4 * (operands.size() + 1))), kNone);
+    const std::size_t mask = slots.size() - 1;
+    for (std::uint32_t i = 0; i < operands.size(); ++i) {
+      std::size_t s = OperandHash{}(operands[i]) & mask;
+      while (slots[s] != kNone)
+        s = (s + 1) & mask;
+      slots[s] = i;
+    }
+    m_operand_slots = std::move(slots);
+  }
+  const std::size_t mask = m_operand_slots.size() - 1;
+  std::size_t s = OperandHash{}(op)&mask;
+  while (m_operand_slots[s] != kNone) {
+    if (operands[m_operand_slots[s]] == op) return m_operand_slots[s];
+    s = (s + 1) & mask;
+  }
+  m_operand_slots[s] = static_cast<std::uint32_t>(operands.size());
+  operands.push_back(op);
+  return m_operand_slots[s];
 }
 
 std::uint32_t Program::core_index(CoreId id, std::uint32_t line) {
@@ -77,8 +103,11 @@ std::uint32_t Program::add_instruction(Instruction ins, const Arg* a, std::size_
   ins.num_args = static_cast<std::uint8_t>(num_args);
   ins.first_sync = static_cast<std::uint32_t>(syncs.size());
   ins.num_syncs = static_cast<std::uint8_t>(num_syncs);
-  args.insert(args.end(), a, a + num_args);
-  syncs.insert(syncs.end(), s, s + num_syncs);
+  // Element by element: a range insert of two or three records costs more in its call.
+  for (std::size_t i = 0; i < num_args; ++i)
+    args.push_back(a[i]);
+  for (std::size_t i = 0; i < num_syncs; ++i)
+    syncs.push_back(s[i]);
   instructions.push_back(ins);
   return static_cast<std::uint32_t>(instructions.size() - 1);
 }
@@ -111,7 +140,8 @@ std::vector<Stream> Program::streams() const {
   }
   std::vector<Stream> sorted;
   sorted.reserve(out.size());
-  for (auto& [key, pos] : index) sorted.push_back(std::move(out[pos]));
+  for (auto& [key, pos] : index)
+    sorted.push_back(std::move(out[pos]));
   return sorted;
 }
 
@@ -194,19 +224,38 @@ class Comparer {
     return true;
   }
 
+  // Semaphores are compared by core and name: the index order depends on how declarations
+  // of different cores interleave in the file, which the printer does not keep.
   bool same_semaphores() {
     if (m_a.semaphores.size() != m_b.semaphores.size()) return differ("number of semaphores");
-    for (std::size_t i = 0; i < m_a.semaphores.size(); ++i) {
-      if (m_a.semaphores[i].name != m_b.semaphores[i].name ||
-          m_a.semaphores[i].core_index != m_b.semaphores[i].core_index) {
-        return differ("semaphore " + m_a.semaphores[i].name);
+    for (std::uint32_t c = 0; c < m_a.cores.size(); ++c) {
+      auto names_a = semaphore_names(m_a, c);
+      auto names_b = semaphore_names(m_b, c);
+      if (names_a != names_b) {
+        return differ(fmt::format("semaphores of chip {} core {}", m_a.cores[c].id.chip,
+                                  m_a.cores[c].id.core));
       }
     }
     return true;
   }
 
-  bool same_arg(const Arg& x, const Arg& y) {
-    if (x.key != y.key || x.kind != y.kind) return false;
+  static std::vector<std::string_view> semaphore_names(const Program& p, std::uint32_t core) {
+    std::vector<std::string_view> out;
+    for (const auto& s : p.semaphores) {
+      if (s.core_index == core) out.push_back(s.name);
+    }
+    return out;
+  }
+
+  bool same_semaphore(std::uint32_t x, std::uint32_t y) const {
+    if (x >= m_a.semaphores.size() || y >= m_b.semaphores.size()) return x == y;
+    const SemaphoreDecl& s = m_a.semaphores[x];
+    const SemaphoreDecl& t = m_b.semaphores[y];
+    return s.core_index == t.core_index && s.name == t.name;
+  }
+
+  bool same_value(const Arg& x, const Arg& y) const {
+    if (x.kind != y.kind) return false;
     switch (x.kind) {
       case isa::ArgKind::kOperand:
         return m_a.operand(x.operand) == m_b.operand(y.operand);
@@ -218,36 +267,64 @@ class Comparer {
       case isa::ArgKind::kWord:
         return x.word == y.word;
       case isa::ArgKind::kSemaphore:
-        return x.semaphore == y.semaphore;
+        return same_semaphore(x.semaphore, y.semaphore);
     }
     return false;
+  }
+
+  // Positional arguments in order; attributes by key, in any order.
+  bool same_args(const Instruction& i, const Instruction& j) const {
+    const Arg* a = m_a.args_of(i);
+    std::size_t position = 0;
+    for (std::uint32_t n = 0; n < i.num_args; ++n) {
+      const Arg* other =
+          a[n].key == isa::Attr::kNone ? m_b.positional(j, position++) : m_b.find_attr(j, a[n].key);
+      if (!other || !same_value(a[n], *other)) return false;
+    }
+    return true;
+  }
+
+  // Waits in order and posts in order; where the two lists sit relative to each other is
+  // not meaning (the printer writes wait(...) before post(...)).
+  bool same_syncs(const Instruction& i, const Instruction& j) const {
+    return same_sync_list(i, j, true) && same_sync_list(i, j, false);
+  }
+
+  bool same_sync_list(const Instruction& i, const Instruction& j, bool waits) const {
+    auto pick = [waits](const SyncOp& s) { return (s.kind == SyncKind::kWaitGe) == waits; };
+    const SyncOp* s = m_a.syncs_of(i);
+    const SyncOp* t = m_b.syncs_of(j);
+    std::uint32_t x = 0, y = 0;
+    while (true) {
+      while (x < i.num_syncs && !pick(s[x]))
+        ++x;
+      while (y < j.num_syncs && !pick(t[y]))
+        ++y;
+      if (x == i.num_syncs || y == j.num_syncs) return x == i.num_syncs && y == j.num_syncs;
+      if (!same_semaphore(s[x].semaphore, t[y].semaphore) || s[x].value != t[y].value ||
+          s[x].kind != t[y].kind || s[x].when != t[y].when) {
+        return false;
+      }
+      ++x;
+      ++y;
+    }
   }
 
   bool same_stream(const Stream& x, const Stream& y) {
     if (x.core_index != y.core_index || x.engine != y.engine || x.queue != y.queue ||
         x.instructions.size() != y.instructions.size()) {
-      return differ("instruction streams");
+      return differ(fmt::format("stream {}.q{} of core {}: {} vs {} instructions",
+                                isa::engine_name(x.engine), x.queue, x.core_index,
+                                x.instructions.size(), y.instructions.size()));
     }
     for (std::size_t k = 0; k < x.instructions.size(); ++k) {
       const auto& i = m_a.instructions[x.instructions[k]];
       const auto& j = m_b.instructions[y.instructions[k]];
-      auto where = [&] {
-        return fmt::format("instruction {} of stream {}.q{} of core {} (line {} vs {})", k,
-                           isa::engine_name(x.engine), x.queue, x.core_index, i.line, j.line);
-      };
-      if (i.opcode != j.opcode || i.num_args != j.num_args || i.num_syncs != j.num_syncs) {
-        return differ(where());
-      }
-      for (std::uint32_t n = 0; n < i.num_args; ++n) {
-        if (!same_arg(m_a.args_of(i)[n], m_b.args_of(j)[n])) return differ(where());
-      }
-      for (std::uint32_t n = 0; n < i.num_syncs; ++n) {
-        const auto& s = m_a.syncs_of(i)[n];
-        const auto& t = m_b.syncs_of(j)[n];
-        if (s.semaphore != t.semaphore || s.value != t.value || s.kind != t.kind ||
-            s.when != t.when) {
-          return differ(where());
-        }
+      if (i.opcode != j.opcode || i.num_args != j.num_args || i.num_syncs != j.num_syncs ||
+          !same_args(i, j) || !same_syncs(i, j)) {
+        return differ(fmt::format("instruction {} of stream {}.q{} of core {} (line {} vs {})", k,
+                                  isa::engine_name(x.engine), x.queue, x.core_index, i.line,
+                                  j.line));
       }
     }
     return true;

@@ -79,11 +79,11 @@ struct Operand {
   OperandForm form = OperandForm::kSbuf;
   isa::DType dtype = isa::DType::kFp32;
   std::uint8_t ndims = 0;
-  std::uint32_t chip = kNone;     // kHbmAddress with an explicit chipN. prefix; else kNone
-  std::uint32_t part_begin = 0;   // SBUF/PSUM partitions [part_begin, part_end)
+  std::uint32_t chip = kNone;    // kHbmAddress with an explicit chipN. prefix; else kNone
+  std::uint32_t part_begin = 0;  // SBUF/PSUM partitions [part_begin, part_end)
   std::uint32_t part_end = 0;
-  std::uint64_t offset = 0;       // byte offset in the partition, bank number, or HBM address
-  std::uint32_t tensor = kNone;   // kTensorSlice: index into Program::tensors
+  std::uint64_t offset = 0;      // byte offset in the partition, bank number, or HBM address
+  std::uint32_t tensor = kNone;  // kTensorSlice: index into Program::tensors
   std::array<Dim, isa::kMaxPatternDims> dims{};
 
   friend bool operator==(const Operand&, const Operand&) = default;
@@ -98,13 +98,13 @@ struct Operand {
 struct Arg {
   isa::Attr key = isa::Attr::kNone;  // kNone: positional
   isa::ArgKind kind = isa::ArgKind::kOperand;
-  std::uint16_t column = 0;          // source column, 0 when not from a file (clamped)
-  std::uint32_t alias = kNone;       // the alias the operand was written as, if any
+  std::uint16_t column = 0;     // source column, 0 when not from a file (clamped)
+  std::uint32_t alias = kNone;  // the alias the operand was written as, if any
   union {
-    std::uint32_t operand;  // kOperand: index into Program::operands
-    std::int64_t integer;   // kInt
-    double real;            // kReal
-    isa::Word word;         // kWord
+    std::uint32_t operand;    // kOperand: index into Program::operands
+    std::int64_t integer;     // kInt
+    double real;              // kReal
+    isa::Word word;           // kWord
     std::uint32_t semaphore;  // kSemaphore: index into Program::semaphores
   };
   Arg() : integer(0) {}
@@ -204,14 +204,20 @@ class Program {
   struct OperandHash {
     std::size_t operator()(const Operand& op) const;
   };
-  std::unordered_map<Operand, std::uint32_t, OperandHash> m_operand_index;
+  // The interning index: an open-addressed table of indices into `operands` (kNone when
+  // empty), a power of two in size and at most half full. Four bytes per slot instead of a
+  // node per operand keeps traces with millions of distinct operands small.
+  std::vector<std::uint32_t> m_operand_slots;
   NameIndex m_tensor_index;
   std::vector<NameIndex> m_semaphore_index;  // per core index
 };
 
-// Semantic equality: same declarations and the same instruction streams with the same
-// arguments, ignoring source lines and columns and the order of the operand pool. On a
-// difference, `why` (if given) says where.
+// Semantic equality: the same tensors, core sections and semaphores, and the same
+// instruction streams with the same arguments. Not compared: source lines and columns,
+// aliases, the order of the operand pool, how instructions of different streams
+// interleave, the order of attributes (matched by key), where the wait list sits relative
+// to the post list, and the order in which semaphores of different cores were declared
+// (semaphores are matched by core and name). On a difference, `why` (if given) says where.
 bool equivalent(const Program& a, const Program& b, std::string* why = nullptr);
 
 }  // namespace trnsim::trace

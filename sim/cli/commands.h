@@ -1,0 +1,17 @@
+// The `trnsim` commands; each adds its subcommand (options, help, example) to the
+// application. One source file per command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_common.h"
+
+namespace trnsim::cli {
+
+void add_check_command(CLI::App& app, CliContext& ctx);   // cmd_check.cpp
+void add_run_command(CLI::App& app, CliContext& ctx);     // cmd_run.cpp
+void add_fmt_command(CLI::App& app, CliContext& ctx);     // cmd_fmt.cpp
+void add_config_command(CLI::App& app, CliContext& ctx);  // cmd_config.cpp
+void add_gen_command(CLI::App& app, CliContext& ctx);     // cmd_gen.cpp
+
+}  // namespace trnsim::cli

@@ -1,0 +1,58 @@
+// An abstract executor of traces for tests: it runs every instruction stream of a Program
+// in an interleaving chosen by a policy, respecting only what the trace itself promises
+// (semaphore waits and the order within a stream), and reports the first thing that goes
+// wrong. It is independent of the generator: it looks only at the Program.
+//
+// Model. An instruction issues when it is at the head of its stream and its waits hold; it
+// stays in flight until the policy completes it, and may complete in any order relative to
+// other in-flight instructions. It reads its inputs when it issues and writes its outputs
+// when it completes; its posts apply at completion. A compute engine (pe, act, dve, pool,
+// sync) has one instruction in flight at a time; a DMA queue any number. So a load may land
+// long after it issued, DMAs of one queue may complete out of order, and a stream may run
+// arbitrarily far ahead of the others: exactly the freedom a real machine has.
+//
+// Reported: a race (an instruction issues while an in-flight one accesses overlapping
+// memory, at least one of them writing), a deadlock (nothing can issue or complete, yet
+// streams are unfinished), and, at the end, the output tensors' values, which the caller
+// compares with a reference to catch reads of stale or overwritten data.
+//
+// Values are integers modulo 2^32 (bf16, fp32 and the rest alike), so a matmul's result is
+// exact and any product counted twice, missed or taken from the wrong tile shows up. Only
+// the opcodes the generators emit are executed (copy, matmul, activation func=identity,
+// tensor_copy, nop); others are reported as unsupported.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "trace/program.h"
+
+namespace trnsim::test {
+
+enum class Policy : std::uint8_t {
+  kIssueLowestFirst,   // issue the lowest-numbered stream that can; complete newest first
+  kIssueHighestFirst,  // issue the highest-numbered stream that can; complete oldest first
+  kCompleteFirst,      // complete the oldest in-flight instruction before issuing more
+  kRandom,             // any enabled event, uniformly, from a seed
+};
+
+struct InterpretResult {
+  std::string error;  // empty when the run finished without race or deadlock
+  // Final contents of each tensor, row-major, indexed like Program::tensors.
+  std::vector<std::vector<std::uint32_t>> tensors;
+  // Times each element of each tensor was written.
+  std::vector<std::vector<std::uint32_t>> writes;
+};
+
+// The initial value of element `index` of a tensor with random seed `seed`.
+std::uint32_t initial_value(std::uint64_t seed, std::uint64_t index);
+
+InterpretResult interpret(const trace::Program& program, const config::SystemConfig& cfg,
+                          Policy policy, std::uint64_t seed = 0);
+
+// Human name of a policy, for test messages.
+std::string policy_name(Policy policy, std::uint64_t seed = 0);
+
+}  // namespace trnsim::test
