@@ -93,7 +93,7 @@ int run(int argc, char** argv) {
       "  trnsim check workloads/gemm-1024x1024x1024-bf16-trn2.trn\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn\n"
       "  trnsim config list\n\n"
-      "Exit status: 0 ok; 1 the program is wrong (static check violations);\n"
+      "Exit status: 0 ok; 1 the program is wrong (static check violation, deadlock);\n"
       "2 bad input (parse, config or usage error); 3 regression mismatch.\n"
       "Run 'trnsim COMMAND --help' for a command's options. Documentation: docs/cli.md");
   app.failure_message([](const CLI::App* top, const CLI::Error& e) {

@@ -63,7 +63,8 @@ void DiagnosticList::error(std::string file, std::uint32_t line, std::uint32_t c
 }
 
 void DiagnosticList::print(std::ostream& out) const {
-  for (const auto& d : m_items) out << format_diagnostic(d);
+  for (const auto& d : m_items)
+    out << format_diagnostic(d);
   if (m_error_count > m_max_errors) {
     out << fmt::format("{} more error(s) not shown (limit {})\n", m_error_count - m_max_errors,
                        m_max_errors);
@@ -80,7 +81,8 @@ namespace {
 std::string first_message(const DiagnosticList& diags) {
   if (diags.items().empty()) return "invalid input";
   std::string s = format_diagnostic(diags.items().front());
-  while (!s.empty() && s.back() == '\n') s.pop_back();
+  while (!s.empty() && s.back() == '\n')
+    s.pop_back();
   return s;
 }
 }  // namespace
@@ -105,8 +107,8 @@ std::string_view line_of(std::string_view text, std::uint32_t line) {
     ++pos;
   }
   std::size_t end = text.find('\n', pos);
-  std::string_view out = text.substr(pos, end == std::string_view::npos ? text.size() - pos
-                                                                         : end - pos);
+  std::string_view out =
+      text.substr(pos, end == std::string_view::npos ? text.size() - pos : end - pos);
   if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
   return out;
 }

@@ -27,9 +27,9 @@ enum class Severity : std::uint8_t { kError, kWarning, kNote };
 
 struct Diagnostic {
   Severity severity = Severity::kError;
-  std::string file;         // empty when not about a file (e.g. a command-line override)
-  std::uint32_t line = 0;   // 1-based; 0 when the problem has no line
-  std::uint32_t column = 0; // 1-based; 0 when the problem has no column
+  std::string file;          // empty when not about a file (e.g. a command-line override)
+  std::uint32_t line = 0;    // 1-based; 0 when the problem has no line
+  std::uint32_t column = 0;  // 1-based; 0 when the problem has no column
   std::string message;
   std::string source_line;  // the text of `line`, shown under the message with a caret
 };

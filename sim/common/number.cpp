@@ -48,7 +48,8 @@ bool parse_unsigned(std::string_view text, std::uint64_t& value, std::string* er
   const std::uint64_t base = hex ? 16 : 10;
   for (char c : text) {
     if (c == '_') {
-      if (last_was_sep) return fail(error, "misplaced '_' in number '" + std::string(original) + "'");
+      if (last_was_sep)
+        return fail(error, "misplaced '_' in number '" + std::string(original) + "'");
       last_was_sep = true;
       continue;
     }
@@ -89,9 +90,11 @@ bool parse_signed(std::string_view text, std::int64_t& value, std::string* error
   std::uint64_t magnitude = 0;
   if (!parse_unsigned(digits, magnitude, error)) return false;
   const std::uint64_t limit =
-      negative ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+      negative ? std::uint64_t{1} << 63
+               : static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (magnitude > limit) return fail(error, "number '" + std::string(text) + "' is out of range");
-  value = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+  value =
+      negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
   return true;
 }
 

@@ -34,13 +34,13 @@ struct InstructionEvent {
   std::uint32_t core_index = 0;  // into Program::cores
   isa::Engine engine = isa::Engine::kSync;
   std::uint8_t queue = 0;
-  double ready = 0;     // the stream reached the instruction
-  double issue = 0;     // execution started (inputs start being read)
-  double busy_end = 0;  // the engine could take its next instruction
-  double complete = 0;  // results written, @complete posts applied
+  double ready = 0;                              // the stream reached the instruction
+  double issue = 0;                              // execution started (inputs start being read)
+  double busy_end = 0;                           // the engine could take its next instruction
+  double complete = 0;                           // results written, @complete posts applied
   std::array<double, kNumStallReasons> stall{};  // seconds waited, by reason
-  double flops = 0;       // useful arithmetic (matmul: 2*K*M*N)
-  std::uint64_t bytes = 0;  // bytes moved (DMA) or read+written (compute)
+  double flops = 0;                              // useful arithmetic (matmul: 2*K*M*N)
+  std::uint64_t bytes = 0;                       // bytes moved (DMA) or read+written (compute)
 };
 
 // A piece of a DMA instruction carried by one DMA engine.
@@ -72,16 +72,20 @@ class Probe {
   void attach(Observer* o) { m_observers.push_back(o); }
   bool active() const { return !m_observers.empty(); }
   void issue(const InstructionEvent& e) const {
-    for (auto* o : m_observers) o->on_issue(e);
+    for (auto* o : m_observers)
+      o->on_issue(e);
   }
   void complete(const InstructionEvent& e) const {
-    for (auto* o : m_observers) o->on_complete(e);
+    for (auto* o : m_observers)
+      o->on_complete(e);
   }
   void transfer(const TransferEvent& e) const {
-    for (auto* o : m_observers) o->on_transfer(e);
+    for (auto* o : m_observers)
+      o->on_transfer(e);
   }
   void finish(double end_time) const {
-    for (auto* o : m_observers) o->on_finish(end_time);
+    for (auto* o : m_observers)
+      o->on_finish(end_time);
   }
 
  private:

@@ -16,22 +16,23 @@ constexpr std::array<std::string_view, kNumEngines> kEngineTitles = {
     "TensorE", "ScalarE", "VectorE", "GpSimdE", "SyncE", "DMA"};
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Word::kCount)> kWordNames = {
-    "identity", "relu", "gelu", "silu", "exp", "tanh", "sigmoid", "rsqrt", "sqrt", "square",
-    "log", "reciprocal", "add", "sub", "mul", "max", "min", "div", "pow", "eq", "lt", "gt",
-    "bypass", "start", "accumulate", "ge", "le", "ne"};
+    "identity", "relu",   "gelu",   "silu",       "exp",        "tanh", "sigmoid",
+    "rsqrt",    "sqrt",   "square", "log",        "reciprocal", "add",  "sub",
+    "mul",      "max",    "min",    "div",        "pow",        "eq",   "lt",
+    "gt",       "bypass", "start",  "accumulate", "ge",         "le",   "ne"};
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Attr::kCount)> kAttrNames = {
-    "", "acc", "func", "scale", "bias", "accum", "op", "op0", "s0", "op1", "s1", "axes",
-    "value", "base", "pstep", "fstep", "fill", "cmp", "pcoef", "fcoef", "offset"};
+    "",     "acc",   "func", "scale", "bias",  "accum", "op",  "op0",   "s0",    "op1",   "s1",
+    "axes", "value", "base", "pstep", "fstep", "fill",  "cmp", "pcoef", "fcoef", "offset"};
 
 constexpr Word kActivationFunctions[] = {
-    Word::kIdentity, Word::kRelu, Word::kGelu, Word::kSilu,   Word::kExp,    Word::kTanh,
+    Word::kIdentity, Word::kRelu,  Word::kGelu, Word::kSilu,   Word::kExp, Word::kTanh,
     Word::kSigmoid,  Word::kRsqrt, Word::kSqrt, Word::kSquare, Word::kLog, Word::kReciprocal};
 constexpr Word kTensorTensorOps[] = {Word::kAdd, Word::kSub, Word::kMul, Word::kMax, Word::kMin,
                                      Word::kDiv, Word::kPow, Word::kEq,  Word::kLt,  Word::kGt};
-constexpr Word kScalarOps[] = {Word::kAdd, Word::kSub, Word::kMul, Word::kMax, Word::kMin,
-                               Word::kDiv, Word::kPow, Word::kEq,  Word::kLt,  Word::kGt,
-                               Word::kBypass};
+constexpr Word kScalarOps[] = {Word::kAdd, Word::kSub, Word::kMul,   Word::kMax,
+                               Word::kMin, Word::kDiv, Word::kPow,   Word::kEq,
+                               Word::kLt,  Word::kGt,  Word::kBypass};
 constexpr Word kReduceOps[] = {Word::kAdd, Word::kMax, Word::kMin, Word::kMul};
 constexpr Word kAccumulateModes[] = {Word::kStart, Word::kAccumulate};
 constexpr Word kCompareOps[] = {Word::kGe, Word::kGt, Word::kLe, Word::kLt, Word::kEq, Word::kNe};
@@ -57,11 +58,10 @@ constexpr PositionalSpec kSemSetOperands[] = {{"semaphore", kSemaphoreArg, Acces
                                               {"value", kIntArg, Access::kRead}};
 
 constexpr AttrSpec kMatmulAttrs[] = {{Attr::kAcc, kWordArg, false, kAccumulateModes}};
-constexpr AttrSpec kActivationAttrs[] = {
-    {Attr::kFunc, kWordArg, false, kActivationFunctions},
-    {Attr::kScale, kNumberOrOperandArg, false, {}},
-    {Attr::kBias, kNumberOrOperandArg, false, {}},
-    {Attr::kAccum, kOperandArg, false, {}, Access::kWrite}};
+constexpr AttrSpec kActivationAttrs[] = {{Attr::kFunc, kWordArg, false, kActivationFunctions},
+                                         {Attr::kScale, kNumberOrOperandArg, false, {}},
+                                         {Attr::kBias, kNumberOrOperandArg, false, {}},
+                                         {Attr::kAccum, kOperandArg, false, {}, Access::kWrite}};
 constexpr AttrSpec kTensorTensorAttrs[] = {{Attr::kOp, kWordArg, true, kTensorTensorOps}};
 constexpr AttrSpec kTensorScalarAttrs[] = {{Attr::kOp0, kWordArg, true, kScalarOps},
                                            {Attr::kS0, kNumberOrOperandArg, true, {}},
@@ -121,38 +121,66 @@ std::optional<T> index_of(const std::array<std::string_view, N>& names, std::str
 
 }  // namespace
 
-std::string_view dtype_name(DType t) { return kDTypeNames[static_cast<std::size_t>(t)]; }
+std::string_view dtype_name(DType t) {
+  return kDTypeNames[static_cast<std::size_t>(t)];
+}
 std::optional<DType> dtype_from_name(std::string_view name) {
   return index_of<DType>(kDTypeNames, name);
 }
-std::uint32_t dtype_bytes(DType t) { return kDTypeBytes[static_cast<std::size_t>(t)]; }
-bool dtype_is_float(DType t) { return static_cast<unsigned>(t) <= static_cast<unsigned>(DType::kFp8e5); }
+std::uint32_t dtype_bytes(DType t) {
+  return kDTypeBytes[static_cast<std::size_t>(t)];
+}
+bool dtype_is_float(DType t) {
+  return static_cast<unsigned>(t) <= static_cast<unsigned>(DType::kFp8e5);
+}
 
-std::string_view engine_name(Engine e) { return kEngineNames[static_cast<std::size_t>(e)]; }
+std::string_view engine_name(Engine e) {
+  return kEngineNames[static_cast<std::size_t>(e)];
+}
 std::optional<Engine> engine_from_name(std::string_view name) {
   return index_of<Engine>(kEngineNames, name);
 }
-std::string_view engine_title(Engine e) { return kEngineTitles[static_cast<std::size_t>(e)]; }
+std::string_view engine_title(Engine e) {
+  return kEngineTitles[static_cast<std::size_t>(e)];
+}
 
-std::string_view word_name(Word w) { return kWordNames[static_cast<std::size_t>(w)]; }
+std::string_view word_name(Word w) {
+  return kWordNames[static_cast<std::size_t>(w)];
+}
 std::optional<Word> word_from_name(std::string_view name) {
   return index_of<Word>(kWordNames, name);
 }
 
-std::span<const Word> activation_functions() { return kActivationFunctions; }
-std::span<const Word> tensor_tensor_ops() { return kTensorTensorOps; }
-std::span<const Word> scalar_ops() { return kScalarOps; }
-std::span<const Word> reduce_ops() { return kReduceOps; }
-std::span<const Word> accumulate_modes() { return kAccumulateModes; }
-std::span<const Word> compare_ops() { return kCompareOps; }
+std::span<const Word> activation_functions() {
+  return kActivationFunctions;
+}
+std::span<const Word> tensor_tensor_ops() {
+  return kTensorTensorOps;
+}
+std::span<const Word> scalar_ops() {
+  return kScalarOps;
+}
+std::span<const Word> reduce_ops() {
+  return kReduceOps;
+}
+std::span<const Word> accumulate_modes() {
+  return kAccumulateModes;
+}
+std::span<const Word> compare_ops() {
+  return kCompareOps;
+}
 
-std::string_view attr_name(Attr a) { return kAttrNames[static_cast<std::size_t>(a)]; }
+std::string_view attr_name(Attr a) {
+  return kAttrNames[static_cast<std::size_t>(a)];
+}
 std::optional<Attr> attr_from_name(std::string_view name) {
   if (name.empty()) return std::nullopt;
   return index_of<Attr>(kAttrNames, name);
 }
 
-const OpcodeInfo& opcode_info(Opcode op) { return kOpcodes[static_cast<std::size_t>(op)]; }
+const OpcodeInfo& opcode_info(Opcode op) {
+  return kOpcodes[static_cast<std::size_t>(op)];
+}
 
 std::optional<Opcode> opcode_from_name(std::string_view name) {
   for (const auto& info : kOpcodes) {

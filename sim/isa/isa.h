@@ -14,7 +14,17 @@
 
 namespace trnsim::isa {
 
-enum class DType : std::uint8_t { kFp32, kBf16, kFp16, kFp8e4, kFp8e5, kInt32, kInt16, kInt8, kUint8 };
+enum class DType : std::uint8_t {
+  kFp32,
+  kBf16,
+  kFp16,
+  kFp8e4,
+  kFp8e5,
+  kInt32,
+  kInt16,
+  kInt8,
+  kUint8
+};
 inline constexpr std::size_t kNumDTypes = 9;
 
 std::string_view dtype_name(DType t);
@@ -49,14 +59,37 @@ inline constexpr MemorySet kSbufHbm{(1u << 0) | (1u << 2)};
 // a value is a small integer in the program and the printer gets its spelling back.
 enum class Word : std::uint8_t {
   // activation functions
-  kIdentity, kRelu, kGelu, kSilu, kExp, kTanh, kSigmoid, kRsqrt, kSqrt, kSquare, kLog,
+  kIdentity,
+  kRelu,
+  kGelu,
+  kSilu,
+  kExp,
+  kTanh,
+  kSigmoid,
+  kRsqrt,
+  kSqrt,
+  kSquare,
+  kLog,
   kReciprocal,
   // ALU and reduce operators
-  kAdd, kSub, kMul, kMax, kMin, kDiv, kPow, kEq, kLt, kGt, kBypass,
+  kAdd,
+  kSub,
+  kMul,
+  kMax,
+  kMin,
+  kDiv,
+  kPow,
+  kEq,
+  kLt,
+  kGt,
+  kBypass,
   // matmul accumulation
-  kStart, kAccumulate,
+  kStart,
+  kAccumulate,
   // affine_select comparisons
-  kGe, kLe, kNe,
+  kGe,
+  kLe,
+  kNe,
   kCount
 };
 std::string_view word_name(Word w);
@@ -71,9 +104,24 @@ std::span<const Word> accumulate_modes();
 std::span<const Word> compare_ops();
 
 enum class Opcode : std::uint8_t {
-  kMatmul, kTranspose, kActivation, kTensorTensor, kTensorScalar, kTensorReduce, kTensorCopy,
-  kMemset, kTranspose32, kBnStats, kBnAggr, kIota, kAffineSelect, kPartitionReduce, kCopy,
-  kCopyAdd, kNop, kSemSet,
+  kMatmul,
+  kTranspose,
+  kActivation,
+  kTensorTensor,
+  kTensorScalar,
+  kTensorReduce,
+  kTensorCopy,
+  kMemset,
+  kTranspose32,
+  kBnStats,
+  kBnAggr,
+  kIota,
+  kAffineSelect,
+  kPartitionReduce,
+  kCopy,
+  kCopyAdd,
+  kNop,
+  kSemSet,
   kCount
 };
 inline constexpr std::size_t kNumOpcodes = static_cast<std::size_t>(Opcode::kCount);
@@ -81,8 +129,26 @@ inline constexpr std::size_t kNumOpcodes = static_cast<std::size_t>(Opcode::kCou
 // Attribute keys (`key=value` after the operands).
 enum class Attr : std::uint8_t {
   kNone,  // marks a positional argument
-  kAcc, kFunc, kScale, kBias, kAccum, kOp, kOp0, kS0, kOp1, kS1, kAxes, kValue, kBase,
-  kPstep, kFstep, kFill, kCmp, kPcoef, kFcoef, kOffset,
+  kAcc,
+  kFunc,
+  kScale,
+  kBias,
+  kAccum,
+  kOp,
+  kOp0,
+  kS0,
+  kOp1,
+  kS1,
+  kAxes,
+  kValue,
+  kBase,
+  kPstep,
+  kFstep,
+  kFill,
+  kCmp,
+  kPcoef,
+  kFcoef,
+  kOffset,
   kCount
 };
 std::string_view attr_name(Attr a);
@@ -97,7 +163,7 @@ struct ArgKindSet {
 };
 inline constexpr ArgKindSet kOperandArg{1u << 0};
 inline constexpr ArgKindSet kIntArg{1u << 1};
-inline constexpr ArgKindSet kNumberArg{(1u << 1) | (1u << 2)};          // int or real
+inline constexpr ArgKindSet kNumberArg{(1u << 1) | (1u << 2)};  // int or real
 inline constexpr ArgKindSet kNumberOrOperandArg{(1u << 0) | (1u << 1) | (1u << 2)};
 inline constexpr ArgKindSet kWordArg{1u << 3};
 inline constexpr ArgKindSet kSemaphoreArg{1u << 4};
@@ -115,7 +181,7 @@ struct AttrSpec {
   Attr key;
   ArgKindSet kinds;
   bool required = false;
-  std::span<const Word> words;  // allowed words when kinds has kWord
+  std::span<const Word> words;    // allowed words when kinds has kWord
   Access access = Access::kRead;  // when the value is an operand (accum= is written)
 };
 

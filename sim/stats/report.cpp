@@ -33,21 +33,24 @@ std::string stream_name(const StreamStats& s) {
 
 std::string format_report(const RunStats& r, const trace::Program& program) {
   std::string out;
-  out += fmt::format("trace   {}\nconfig  {} ({} core{})\n", r.trace.empty() ? "-" : r.trace, r.config, r.cores,
-                     r.cores == 1 ? "" : "s");
+  out += fmt::format("trace   {}\nconfig  {} ({} core{})\n", r.trace.empty() ? "-" : r.trace,
+                     r.config, r.cores, r.cores == 1 ? "" : "s");
   if (!r.completed) out += "result  DEADLOCK: some streams never finished (see above)\n";
-  out += fmt::format("time    {} cycles at {} GHz = {}\n", r.cycles, r.core_clock_ghz, time_text(r.seconds));
+  out += fmt::format("time    {} cycles at {} GHz = {}\n", r.cycles, r.core_clock_ghz,
+                     time_text(r.seconds));
   out += fmt::format("instr   {}\n", r.instructions);
   const double achieved = r.seconds > 0 ? r.flops / r.seconds : 0;
-  out += fmt::format("compute {:.3f} GFLOP, {:.2f} TFLOP/s of {:.2f} peak: MFU {:.1f} %\n", r.flops / 1e9,
-                     achieved / 1e12, r.peak_flops / 1e12, r.mfu * 100);
+  out += fmt::format("compute {:.3f} GFLOP, {:.2f} TFLOP/s of {:.2f} peak: MFU {:.1f} %\n",
+                     r.flops / 1e9, achieved / 1e12, r.peak_flops / 1e12, r.mfu * 100);
   const double dma_rate = r.seconds > 0 ? static_cast<double>(r.dma_bytes) / r.seconds : 0;
-  out += fmt::format("dma     {} in {} transfers, {:.1f} GB/s; engines {:.1f} % busy; {} lost to HBM queueing\n",
-                     bytes_text(static_cast<double>(r.dma_bytes)), r.dma_transfers, dma_rate / 1e9,
-                     r.dma_engine_utilisation * 100, time_text(r.hbm_wait_seconds));
+  out += fmt::format(
+      "dma     {} in {} transfers, {:.1f} GB/s; engines {:.1f} % busy; {} lost to HBM queueing\n",
+      bytes_text(static_cast<double>(r.dma_bytes)), r.dma_transfers, dma_rate / 1e9,
+      r.dma_engine_utilisation * 100, time_text(r.hbm_wait_seconds));
   out += fmt::format("hbm     {} read, {} written; {:.1f} % of channel time busy\n",
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_read)),
-                     bytes_text(static_cast<double>(r.traffic.hbm_bytes_written)), r.hbm_utilisation * 100);
+                     bytes_text(static_cast<double>(r.traffic.hbm_bytes_written)),
+                     r.hbm_utilisation * 100);
 
   // Per engine kind, busy share and where the idle time went (averaged over cores).
   out += fmt::format("\n{:<9}{:>10}{:>8}", "engine", "instr", "busy");
@@ -57,7 +60,8 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
   }
   out += '\n';
   for (const EngineTotals& t : r.engines) {
-    out += fmt::format("{:<9}{:>10}{:>7.1f}%", isa::engine_title(t.engine), t.instructions, t.busy * 100);
+    out += fmt::format("{:<9}{:>10}{:>7.1f}%", isa::engine_title(t.engine), t.instructions,
+                       t.busy * 100);
     for (std::size_t k = 0; k < events::kNumStallReasons; ++k) {
       if (static_cast<events::StallReason>(k) == events::StallReason::kEngineBusy) continue;
       const double share = r.seconds > 0 ? t.stall_seconds[k] / (r.seconds * t.streams) : 0;
@@ -66,11 +70,13 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
     out += '\n';
   }
   if (r.cores > 1 || r.streams.size() > r.engines.size()) {
-    out += fmt::format("\n{:<16}{:<8}{:>10}{:>14}{:>16}\n", "core", "stream", "instr", "busy time", "semaphore wait");
+    out += fmt::format("\n{:<16}{:<8}{:>10}{:>14}{:>16}\n", "core", "stream", "instr", "busy time",
+                       "semaphore wait");
     for (const StreamStats& s : r.streams) {
-      out += fmt::format("{:<16}{:<8}{:>10}{:>14}{:>16}\n", core_name(program, s.core_index), stream_name(s),
-                         s.instructions, time_text(s.busy_seconds),
-                         time_text(s.stall_seconds[static_cast<std::size_t>(events::StallReason::kSemaphore)]));
+      out += fmt::format(
+          "{:<16}{:<8}{:>10}{:>14}{:>16}\n", core_name(program, s.core_index), stream_name(s),
+          s.instructions, time_text(s.busy_seconds),
+          time_text(s.stall_seconds[static_cast<std::size_t>(events::StallReason::kSemaphore)]));
     }
   }
   return out;
@@ -101,8 +107,10 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
   j["mfu"] = r.mfu;
   json engines = json::object();
   for (const EngineTotals& t : r.engines) {
-    engines[std::string(isa::engine_name(t.engine))] = {
-        {"busy", t.busy}, {"instructions", t.instructions}, {"streams", t.streams}, {"stall_seconds", stalls(t.stall_seconds)}};
+    engines[std::string(isa::engine_name(t.engine))] = {{"busy", t.busy},
+                                                        {"instructions", t.instructions},
+                                                        {"streams", t.streams},
+                                                        {"stall_seconds", stalls(t.stall_seconds)}};
   }
   j["engines"] = engines;
   j["dma"] = {{"bytes", r.dma_bytes},

@@ -54,8 +54,8 @@ double StatsCollector::peak_seconds(const events::InstructionEvent& e) const {
   const trace::Instruction& ins = m_program.instructions[e.index];
   const trace::Arg* moving = m_program.positional(ins, 2);
   const isa::DType dtype = moving ? m_program.operand(moving->operand).dtype : isa::DType::kBf16;
-  const double peak = 2.0 * m_cfg.tensor.rows * m_cfg.tensor.cols * tensor_rate(m_cfg.tensor, dtype) *
-                      m_cfg.tensor.clock_ghz * 1e9;
+  const double peak = 2.0 * m_cfg.tensor.rows * m_cfg.tensor.cols *
+                      tensor_rate(m_cfg.tensor, dtype) * m_cfg.tensor.clock_ghz * 1e9;
   return e.flops / peak;
 }
 
@@ -63,7 +63,8 @@ void StatsCollector::on_issue(const events::InstructionEvent& e) {
   StreamStats& s = stream(e);
   s.instructions++;
   s.busy_seconds += e.busy_end - e.issue;
-  for (std::size_t r = 0; r < events::kNumStallReasons; ++r) s.stall_seconds[r] += e.stall[r];
+  for (std::size_t r = 0; r < events::kNumStallReasons; ++r)
+    s.stall_seconds[r] += e.stall[r];
   s.flops += e.flops;
   s.bytes += e.bytes;
   m_peak_seconds += peak_seconds(e);
@@ -74,9 +75,12 @@ void StatsCollector::on_complete(const events::InstructionEvent& e) {
   s.last_complete = std::max(s.last_complete, e.complete);
 }
 
-void StatsCollector::on_transfer(const events::TransferEvent& e) { m_hbm_wait += e.hbm_wait; }
+void StatsCollector::on_transfer(const events::TransferEvent& e) {
+  m_hbm_wait += e.hbm_wait;
+}
 
-RunStats StatsCollector::finish(double seconds, bool completed, const events::MemoryTraffic& traffic) const {
+RunStats StatsCollector::finish(double seconds, bool completed,
+                                const events::MemoryTraffic& traffic) const {
   RunStats r;
   r.trace = m_program.file;
   r.config = m_cfg.name;
@@ -104,7 +108,8 @@ RunStats StatsCollector::finish(double seconds, bool completed, const events::Me
     t.streams++;
     t.instructions += s.instructions;
     t.busy += s.busy_seconds;
-    for (std::size_t k = 0; k < events::kNumStallReasons; ++k) t.stall_seconds[k] += s.stall_seconds[k];
+    for (std::size_t k = 0; k < events::kNumStallReasons; ++k)
+      t.stall_seconds[k] += s.stall_seconds[k];
   }
   for (EngineTotals& t : totals) {
     if (t.streams == 0) continue;
@@ -125,7 +130,8 @@ RunStats StatsCollector::finish(double seconds, bool completed, const events::Me
       r.dma_engine_utilisation = traffic.dma_engine_busy_seconds / (seconds * traffic.dma_engines);
     }
     if (traffic.hbm_channels > 0 && traffic.chips > 0) {
-      r.hbm_utilisation = traffic.hbm_channel_busy_seconds / (seconds * traffic.hbm_channels * traffic.chips);
+      r.hbm_utilisation =
+          traffic.hbm_channel_busy_seconds / (seconds * traffic.hbm_channels * traffic.chips);
     }
   }
   r.hbm_wait_seconds = m_hbm_wait;

@@ -48,18 +48,18 @@ struct RunStats {
   bool completed = true;
 
   double flops = 0;
-  double peak_flops = 0;   // per second, over the program's cores, for its matmul dtypes
-  double mfu = 0;          // achieved / peak, 0..1
+  double peak_flops = 0;  // per second, over the program's cores, for its matmul dtypes
+  double mfu = 0;         // achieved / peak, 0..1
 
   std::uint64_t dma_bytes = 0;
-  std::uint64_t dma_transfers = 0;  // DMA instructions
+  std::uint64_t dma_transfers = 0;    // DMA instructions
   double dma_engine_utilisation = 0;  // 0..1 over all DMA engines of the program's cores
   double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
 
   events::MemoryTraffic traffic;
   double hbm_utilisation = 0;  // channel busy / (channels * chips * elapsed)
 
-  std::vector<StreamStats> streams;  // sorted by core, engine, queue
+  std::vector<StreamStats> streams;   // sorted by core, engine, queue
   std::vector<EngineTotals> engines;  // one per engine kind that ran
 };
 

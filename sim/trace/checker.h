@@ -21,7 +21,7 @@ namespace trnsim::trace {
 // Appends one diagnostic per violation to `diags`. `source` is the trace text (for the
 // source line under each message; may be empty for generated programs). Returns true when
 // no error was found.
-bool check_program(const Program& program, const config::SystemConfig& cfg,
-                   std::string_view source, DiagnosticList& diags);
+bool check_program(const Program& program, const config::SystemConfig& cfg, std::string_view source,
+                   DiagnosticList& diags);
 
 }  // namespace trnsim::trace

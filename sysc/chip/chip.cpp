@@ -14,14 +14,16 @@ Chip::Chip(sc_core::sc_module_name name, EngineContext& ctx, std::uint32_t chip,
   for (std::uint32_t c = 0; c < ctx.program.cores.size(); ++c) {
     const trace::CoreId id = ctx.program.cores[c].id;
     if (id.chip != chip) continue;
-    m_cores.push_back(std::make_unique<NeuronCore>(fmt::format("core{}", id.core).c_str(), ctx, c, streams, tensors));
+    m_cores.push_back(std::make_unique<NeuronCore>(fmt::format("core{}", id.core).c_str(), ctx, c,
+                                                   streams, tensors));
     sbuf_port_of_core[id.core] = static_cast<int>(m_cores.size());  // 0 is the HBM
   }
   m_router = std::make_unique<ChipRouter>("router", chip, sbuf_port_of_core);
   m_router->initiator.bind(m_hbm->socket);
   for (auto& core : m_cores) {
     m_router->initiator.bind(core->sbuf().socket);
-    for (auto& dma : core->dma_engines()) dma->socket.bind(m_router->target);
+    for (auto& dma : core->dma_engines())
+      dma->socket.bind(m_router->target);
   }
 }
 

@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <map>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <systemc>
+#include <tlm>
 
 namespace trnsim::sysc {
 
@@ -21,7 +21,8 @@ class ChipRouter : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<ChipRouter> target;
   tlm_utils::multi_passthrough_initiator_socket<ChipRouter> initiator;
 
-  ChipRouter(sc_core::sc_module_name name, std::uint32_t chip, std::map<std::uint32_t, int> sbuf_port_of_core);
+  ChipRouter(sc_core::sc_module_name name, std::uint32_t chip,
+             std::map<std::uint32_t, int> sbuf_port_of_core);
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -22,6 +22,8 @@ class Clock {
   double m_ghz;
 };
 
-inline sc_core::sc_time nanoseconds(double ns) { return sc_core::sc_time(ns, sc_core::SC_NS); }
+inline sc_core::sc_time nanoseconds(double ns) {
+  return sc_core::sc_time(ns, sc_core::SC_NS);
+}
 
 }  // namespace trnsim::sysc

@@ -29,7 +29,9 @@ class Server {
     return {start, m_busy_until};
   }
   // When a request arriving at `t` could start.
-  sc_core::sc_time available_at(const sc_core::sc_time& t) const { return std::max(t, m_busy_until); }
+  sc_core::sc_time available_at(const sc_core::sc_time& t) const {
+    return std::max(t, m_busy_until);
+  }
   const sc_core::sc_time& busy_until() const { return m_busy_until; }
   const sc_core::sc_time& busy_total() const { return m_busy_total; }
 

@@ -8,15 +8,20 @@ using sc_core::sc_time;
 
 ComputeEngine::ComputeEngine(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
                              const config::ComputeEngineParams& params, SramPorts& ports)
-    : EngineBase(name, ctx, std::move(stream), Clock(params.clock_ghz)), m_params(params), m_ports(ports) {}
+    : EngineBase(name, ctx, std::move(stream), Clock(params.clock_ghz)),
+      m_params(params),
+      m_ports(ports) {}
 
-sc_time ComputeEngine::wake_up_delay() const { return clock().cycles(m_params.dependent_overhead_cycles); }
+sc_time ComputeEngine::wake_up_delay() const {
+  return clock().cycles(m_params.dependent_overhead_cycles);
+}
 
 void ComputeEngine::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
   const trace::Program& p = m_ctx.program;
   const ComputeCycles c = compute_cycles(m_params, m_ctx.cfg.sbuf, p, ins);
   const sc_time occupancy = clock().cycles(c.occupancy);
-  const sc_time start = m_ports.acquire(ins.engine, p, ins, sc_core::sc_time_stamp(), occupancy, ev);
+  const sc_time start =
+      m_ports.acquire(ins.engine, p, ins, sc_core::sc_time_stamp(), occupancy, ev);
   wait_until(start);
   ev.issue = seconds(start);
   m_next_issue = start + occupancy;

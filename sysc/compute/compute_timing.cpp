@@ -68,7 +68,8 @@ double cycles_per_element(const config::ComputeEngineParams& e, const trace::Pro
       // Fast: bf16 add/mul/sub with contiguous operands, or one input in PSUM.
       const trace::Operand& a = p.operand(p.positional(ins, 1)->operand);
       const trace::Operand& b = p.operand(p.positional(ins, 2)->operand);
-      const bool one_psum = (a.memory() == isa::Memory::kPsum) != (b.memory() == isa::Memory::kPsum);
+      const bool one_psum =
+          (a.memory() == isa::Memory::kPsum) != (b.memory() == isa::Memory::kPsum);
       const bool simple_op = word_is(p, ins, Attr::kOp, Word::kAdd) ||
                              word_is(p, ins, Attr::kOp, Word::kMul) ||
                              word_is(p, ins, Attr::kOp, Word::kSub);
@@ -77,8 +78,9 @@ double cycles_per_element(const config::ComputeEngineParams& e, const trace::Pro
       return fast_bf16 || one_psum ? c.tensor_tensor : c.tensor_tensor_slow;
     }
     case Opcode::kTensorReduce: {
-      const bool fast = (word_is(p, ins, Attr::kOp, Word::kAdd) || word_is(p, ins, Attr::kOp, Word::kMax)) &&
-                        p.operand(p.positional(ins, 1)->operand).dtype == isa::DType::kBf16;
+      const bool fast =
+          (word_is(p, ins, Attr::kOp, Word::kAdd) || word_is(p, ins, Attr::kOp, Word::kMax)) &&
+          p.operand(p.positional(ins, 1)->operand).dtype == isa::DType::kBf16;
       return fast ? c.tensor_reduce_fast : c.tensor_reduce;
     }
     case Opcode::kMemset: {
@@ -123,8 +125,9 @@ ComputeCycles compute_cycles(const config::ComputeEngineParams& e, const config:
     const double r = elements_per_cycle(e, op.dtype);
     rate = rate == 0 ? r : std::min(rate, r);
     if (op.ndims > 0) {
-      const auto stride_bytes = static_cast<std::uint64_t>(std::llabs(op.dims[op.ndims - 1].start_or_stride)) *
-                                isa::dtype_bytes(op.dtype);
+      const auto stride_bytes =
+          static_cast<std::uint64_t>(std::llabs(op.dims[op.ndims - 1].start_or_stride)) *
+          isa::dtype_bytes(op.dtype);
       if (stride_bytes > sbuf.wide_stride_bytes) wide_stride = true;
     }
   });

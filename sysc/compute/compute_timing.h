@@ -20,8 +20,8 @@
 namespace trnsim::sysc {
 
 struct ComputeCycles {
-  double occupancy = 0;  // engine busy: the initiation interval to the next instruction
-  double latency = 0;    // issue to completion
+  double occupancy = 0;        // engine busy: the initiation interval to the next instruction
+  double latency = 0;          // issue to completion
   std::uint64_t elements = 0;  // N: elements per partition processed
 };
 

@@ -4,7 +4,8 @@ namespace trnsim::sysc {
 
 Semaphores::Semaphores(std::size_t count) : m_values(count, 0) {
   m_changed.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) m_changed.push_back(std::make_unique<sc_core::sc_event>());
+  for (std::size_t i = 0; i < count; ++i)
+    m_changed.push_back(std::make_unique<sc_core::sc_event>());
 }
 
 bool Semaphores::wait_at_least(std::uint32_t id, std::int64_t target) {

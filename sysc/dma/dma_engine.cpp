@@ -8,9 +8,15 @@ namespace trnsim::sysc {
 
 using sc_core::sc_time;
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, const config::DmaParams& params, std::uint32_t id)
-    : sc_module(name), socket("socket"), m_params(params), m_id(id), m_queues(params.queues),
-      m_in_flight(std::max<std::uint32_t>(1, params.max_outstanding_bursts), sc_core::SC_ZERO_TIME) {
+DmaEngine::DmaEngine(sc_core::sc_module_name name, const config::DmaParams& params,
+                     std::uint32_t id)
+    : sc_module(name),
+      socket("socket"),
+      m_params(params),
+      m_id(id),
+      m_queues(params.queues),
+      m_in_flight(std::max<std::uint32_t>(1, params.max_outstanding_bursts),
+                  sc_core::SC_ZERO_TIME) {
   SC_THREAD(run);
   // Timing-only transfers carry no data; the payload still needs a valid pointer.
   m_payload.set_data_ptr(&m_dummy_data);

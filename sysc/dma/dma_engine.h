@@ -16,13 +16,13 @@
 #include <deque>
 #include <vector>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "config/config.h"
-#include "sysc/dma/dma_plan.h"
 #include "events/observer.h"
+#include "sysc/dma/dma_plan.h"
 
 namespace trnsim::sysc {
 
@@ -32,13 +32,14 @@ struct DmaSliceDone {
   sc_core::sc_time read_done;  // last source byte read
   sc_core::sc_time end;        // last destination byte written
   std::uint64_t bytes = 0;
-  double hbm_wait = 0;         // seconds lost to HBM queueing
+  double hbm_wait = 0;  // seconds lost to HBM queueing
 };
 
 class DmaJobOwner {
  public:
   virtual ~DmaJobOwner() = default;
-  virtual void slice_done(std::uint32_t instruction, std::uint32_t engine, const DmaSliceDone& done) = 0;
+  virtual void slice_done(std::uint32_t instruction, std::uint32_t engine,
+                          const DmaSliceDone& done) = 0;
 };
 
 struct DmaJob {
@@ -56,7 +57,9 @@ class DmaEngine : public sc_core::sc_module {
   SC_HAS_PROCESS(DmaEngine);
   DmaEngine(sc_core::sc_module_name name, const config::DmaParams& params, std::uint32_t id);
 
-  bool can_accept(std::uint8_t queue) const { return m_queues[queue].size() < m_params.queue_depth; }
+  bool can_accept(std::uint8_t queue) const {
+    return m_queues[queue].size() < m_params.queue_depth;
+  }
   void enqueue(DmaJob job);
   // Notified whenever a job leaves a queue (space for more).
   const sc_core::sc_event& space_freed() const { return m_space_freed; }

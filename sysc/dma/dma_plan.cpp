@@ -23,7 +23,8 @@ struct Layout {
   std::uint64_t rows() const { return size[0]; }
   std::uint64_t row_bytes() const {
     std::uint64_t n = elem_bytes;
-    for (std::uint32_t d = 1; d < ndims; ++d) n *= size[d];
+    for (std::uint32_t d = 1; d < ndims; ++d)
+      n *= size[d];
     return n;
   }
   std::uint64_t total_bytes() const { return rows() * row_bytes(); }
@@ -37,12 +38,14 @@ struct Layout {
     return run;
   }
   std::uint64_t row_address(std::uint64_t r) const {
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(base) + static_cast<std::int64_t>(r) * stride[0]);
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(base) +
+                                      static_cast<std::int64_t>(r) * stride[0]);
   }
 };
 
 Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_t chip,
-                 std::uint32_t core, const config::SystemConfig& cfg, const TensorAddresses& tensors) {
+                 std::uint32_t core, const config::SystemConfig& cfg,
+                 const TensorAddresses& tensors) {
   Layout l;
   l.elem_bytes = isa::dtype_bytes(op.dtype);
   l.memory = op.memory();
@@ -55,7 +58,8 @@ Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_
   };
   switch (op.form) {
     case trace::OperandForm::kSbuf:
-      l.base = sbuf_address(chip, core, std::uint64_t{op.part_begin} * cfg.sbuf.bytes_per_partition + op.offset);
+      l.base = sbuf_address(
+          chip, core, std::uint64_t{op.part_begin} * cfg.sbuf.bytes_per_partition + op.offset);
       l.size[0] = op.partitions();
       l.stride[0] = static_cast<std::int64_t>(cfg.sbuf.bytes_per_partition);
       add_pattern(1);
@@ -72,7 +76,8 @@ Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_
       for (std::uint32_t d = op.ndims; d-- > 0;) {
         l.size[d] = op.dims[d].size;
         l.stride[d] = stride;
-        offset += static_cast<std::uint64_t>(op.dims[d].start_or_stride) * static_cast<std::uint64_t>(stride);
+        offset += static_cast<std::uint64_t>(op.dims[d].start_or_stride) *
+                  static_cast<std::uint64_t>(stride);
         stride *= static_cast<std::int64_t>(t.shape[d]);
       }
       l.base = hbm_address(t.chip, tensors.at(op.tensor) + offset);
@@ -103,7 +108,9 @@ Layout as_single_row(Layout l) {
   return one;
 }
 
-std::uint64_t runs_in(const Layout& l) { return std::max<std::uint64_t>(1, l.row_bytes() / l.run_bytes()); }
+std::uint64_t runs_in(const Layout& l) {
+  return std::max<std::uint64_t>(1, l.row_bytes() / l.run_bytes());
+}
 
 }  // namespace
 
@@ -131,7 +138,8 @@ DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
   const std::uint64_t src_row = src.row_bytes();
   const std::uint64_t dst_row = dst.row_bytes();
   const std::uint64_t chunk = std::max<std::uint64_t>(1, cfg.dma.chunk_bytes);
-  const std::uint64_t per_row = std::max<std::uint64_t>(1, (std::max(src_row, dst_row) + chunk - 1) / chunk);
+  const std::uint64_t per_row =
+      std::max<std::uint64_t>(1, (std::max(src_row, dst_row) + chunk - 1) / chunk);
   const double runs_per_burst = static_cast<double>(std::max(runs_in(src), runs_in(dst))) / per_row;
   const auto engines = static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.dma.engines, rows));
 
@@ -151,8 +159,9 @@ DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
         };
         auto [src_off, src_len] = span(src_row);
         auto [dst_off, dst_len] = span(dst_row);
-        slice.bursts.push_back(DmaBurst{src.row_address(row) + src_off, dst.row_address(row) + dst_off,
-                                        src_len, dst_len, runs_per_burst});
+        slice.bursts.push_back(DmaBurst{src.row_address(row) + src_off,
+                                        dst.row_address(row) + dst_off, src_len, dst_len,
+                                        runs_per_burst});
       }
     }
   }

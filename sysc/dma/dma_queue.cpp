@@ -11,7 +11,8 @@ DmaQueue::DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stre
     : EngineBase(name, ctx, std::move(stream), Clock(ctx.cfg.core.clock_ghz)),
       m_engines(std::move(engines)),
       m_tensors(tensors) {
-  for (DmaEngine* e : m_engines) m_any_space |= e->space_freed();
+  for (DmaEngine* e : m_engines)
+    m_any_space |= e->space_freed();
 }
 
 void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
@@ -30,12 +31,15 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   DmaPlan plan = plan_dma(p, ins, m_ctx.cfg, m_tensors);
   // Every engine the transfer uses must have room in its hardware queue.
   auto all_accept = [&] {
-    return std::all_of(plan.slices.begin(), plan.slices.end(),
-                       [&](const DmaSlice& s) { return m_engines[s.engine]->can_accept(ins.queue); });
+    return std::all_of(plan.slices.begin(), plan.slices.end(), [&](const DmaSlice& s) {
+      return m_engines[s.engine]->can_accept(ins.queue);
+    });
   };
-  while (!all_accept()) sc_core::wait(m_any_space);
+  while (!all_accept())
+    sc_core::wait(m_any_space);
   const sc_time issue = sc_core::sc_time_stamp();
-  ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] += (issue - now).to_seconds();
+  ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] +=
+      (issue - now).to_seconds();
   ev.issue = seconds(issue);
   ev.bytes = std::max(plan.src_bytes, plan.dst_bytes);
 
@@ -43,7 +47,8 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   m_next_issue = issue + descriptors;
   ev.busy_end = seconds(m_next_issue);
   // "From semaphore to start": descriptor generation is part of the start latency.
-  const sc_time ready = issue + nanoseconds(std::max(m_ctx.cfg.dma.start_latency_ns, m_ctx.cfg.dma.descriptor_ns));
+  const sc_time ready =
+      issue + nanoseconds(std::max(m_ctx.cfg.dma.start_latency_ns, m_ctx.cfg.dma.descriptor_ns));
 
   if (plan.slices.empty()) {  // nothing to move: complete after the descriptors
     apply_read_posts(ins);
@@ -61,7 +66,8 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   }
 }
 
-void DmaQueue::slice_done(std::uint32_t instruction, std::uint32_t engine, const DmaSliceDone& done) {
+void DmaQueue::slice_done(std::uint32_t instruction, std::uint32_t engine,
+                          const DmaSliceDone& done) {
   auto it = m_in_flight.find(instruction);
   InFlight& f = it->second;
   f.read_done = std::max(f.read_done, done.read_done);

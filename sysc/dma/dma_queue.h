@@ -22,7 +22,8 @@ class DmaQueue : public EngineBase, public DmaJobOwner {
   DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
            std::vector<DmaEngine*> engines, const TensorAddresses& tensors);
 
-  void slice_done(std::uint32_t instruction, std::uint32_t engine, const DmaSliceDone& done) override;
+  void slice_done(std::uint32_t instruction, std::uint32_t engine,
+                  const DmaSliceDone& done) override;
 
  protected:
   void execute(const trace::Instruction& ins, events::InstructionEvent& ev) override;

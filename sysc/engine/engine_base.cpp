@@ -6,7 +6,9 @@ namespace trnsim::sysc {
 
 using sc_core::sc_time;
 
-double seconds(const sc_time& t) { return t.to_seconds(); }
+double seconds(const sc_time& t) {
+  return t.to_seconds();
+}
 
 EngineBase::EngineBase(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
                        Clock clock)

@@ -15,9 +15,9 @@
 
 #include <systemc>
 
+#include "events/observer.h"
 #include "sysc/common/clock.h"
 #include "sysc/engine/engine_context.h"
-#include "events/observer.h"
 #include "trace/program.h"
 
 namespace trnsim::sysc {

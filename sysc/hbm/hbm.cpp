@@ -10,7 +10,9 @@ namespace trnsim::sysc {
 using sc_core::sc_time;
 
 Hbm::Hbm(sc_core::sc_module_name name, const config::HbmParams& params)
-    : sc_module(name), socket("socket"), m_params(params),
+    : sc_module(name),
+      socket("socket"),
+      m_params(params),
       m_channels(std::size_t{params.stacks} * params.channels_per_stack) {
   m_ns_per_byte = static_cast<double>(m_channels.size()) / params.bandwidth_gb_s;
   socket.register_b_transport(this, &Hbm::b_transport);
@@ -22,13 +24,15 @@ std::size_t Hbm::channel_of(std::uint64_t unit) const {
   // on the same channel.
   const std::uint64_t n = m_channels.size();
   std::uint64_t folded = 0;
-  for (std::uint64_t u = unit; u > 0; u /= n) folded ^= u % n;
+  for (std::uint64_t u = unit; u > 0; u /= n)
+    folded ^= u % n;
   return static_cast<std::size_t>(folded % n);
 }
 
 sc_time Hbm::channel_busy_total() const {
   sc_time total = sc_core::SC_ZERO_TIME;
-  for (const auto& c : m_channels) total += c.busy_total();
+  for (const auto& c : m_channels)
+    total += c.busy_total();
   return total;
 }
 
@@ -42,7 +46,10 @@ void Hbm::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   for (std::uint64_t a = begin; a < end;) {
     const std::uint64_t unit_end = std::min(end, (a / interleave + 1) * interleave);
     Server& channel = m_channels[channel_of(a / interleave)];
-    done = std::max(done, channel.reserve(arrival, nanoseconds(static_cast<double>(unit_end - a) * m_ns_per_byte)).end);
+    done = std::max(
+        done,
+        channel.reserve(arrival, nanoseconds(static_cast<double>(unit_end - a) * m_ns_per_byte))
+            .end);
     a = unit_end;
   }
   (trans.is_read() ? m_bytes_read : m_bytes_written) += trans.get_data_length();

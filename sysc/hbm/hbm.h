@@ -1,22 +1,21 @@
 // The HBM of one chip, shared by all its cores: stacks x channels, each channel a server
 // with bandwidth bandwidth_gb_s / channels, addresses interleaved across channels every
 // interleave_bytes (the channel index XOR-folded with higher address digits, so that
-// power-of-two strides spread over the channels), and a fixed access latency. A TLM-2.0 target: b_transport reserves
-// the channels the transfer's bytes fall in, from the time the request arrives (now +
-// annotated delay), and returns the delay until the last byte is done.
-// Fidelity: no row-buffer, refresh or read/write turnaround effects; channels serve in
-// order of request.
+// power-of-two strides spread over the channels), and a fixed access latency. A TLM-2.0 target:
+// b_transport reserves the channels the transfer's bytes fall in, from the time the request arrives
+// (now + annotated delay), and returns the delay until the last byte is done. Fidelity: no
+// row-buffer, refresh or read/write turnaround effects; channels serve in order of request.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include <tlm_utils/simple_target_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 
-#include "sysc/common/server.h"
 #include "config/config.h"
+#include "sysc/common/server.h"
 
 namespace trnsim::sysc {
 

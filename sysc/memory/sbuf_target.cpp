@@ -5,7 +5,8 @@
 namespace trnsim::sysc {
 
 SbufTarget::SbufTarget(sc_core::sc_module_name name, const config::SystemConfig& cfg)
-    : sc_module(name), socket("socket"),
+    : sc_module(name),
+      socket("socket"),
       m_access(Clock(cfg.core.clock_ghz).cycles(cfg.sbuf.access_start_cycles)) {
   socket.register_b_transport(this, &SbufTarget::b_transport);
 }

@@ -5,7 +5,9 @@
 namespace trnsim::sysc {
 
 namespace {
-std::size_t idx(isa::Engine e) { return static_cast<std::size_t>(e); }
+std::size_t idx(isa::Engine e) {
+  return static_cast<std::size_t>(e);
+}
 }  // namespace
 
 SramPorts::SramPorts(const config::SystemConfig& cfg) : m_cfg(cfg), m_psum_banks(cfg.psum.banks) {
@@ -34,16 +36,18 @@ void SramPorts::collect(isa::Engine engine, const trace::Program& p, const trace
     if (op.memory() == isa::Memory::kSbuf) sbuf = true;
     if (op.memory() != isa::Memory::kPsum) continue;
     psum = true;
-    const std::uint64_t start = op.form == trace::OperandForm::kPsumBank
-                                    ? op.offset * m_cfg.psum.bank_bytes
-                                    : op.offset;
+    const std::uint64_t start =
+        op.form == trace::OperandForm::kPsumBank ? op.offset * m_cfg.psum.bank_bytes : op.offset;
     std::uint64_t span = isa::dtype_bytes(op.dtype);
     for (std::uint32_t d = 0; d < op.ndims; ++d) {
-      span += (op.dims[d].size - 1) * static_cast<std::uint64_t>(std::max<std::int64_t>(0, op.dims[d].start_or_stride)) *
+      span += (op.dims[d].size - 1) *
+              static_cast<std::uint64_t>(std::max<std::int64_t>(0, op.dims[d].start_or_stride)) *
               isa::dtype_bytes(op.dtype);
     }
-    first_bank = std::min<std::uint32_t>(first_bank, static_cast<std::uint32_t>(start / m_cfg.psum.bank_bytes));
-    last_bank = std::max<std::uint32_t>(last_bank, static_cast<std::uint32_t>((start + span - 1) / m_cfg.psum.bank_bytes));
+    first_bank = std::min<std::uint32_t>(first_bank,
+                                         static_cast<std::uint32_t>(start / m_cfg.psum.bank_bytes));
+    last_bank = std::max<std::uint32_t>(
+        last_bank, static_cast<std::uint32_t>((start + span - 1) / m_cfg.psum.bank_bytes));
   }
   // Only ports somebody shares can conflict; an engine's private port never delays it
   // beyond its own pipeline, which m_next_issue already covers.
@@ -60,7 +64,8 @@ void SramPorts::collect(isa::Engine engine, const trace::Program& p, const trace
 
 sc_core::sc_time SramPorts::acquire(isa::Engine engine, const trace::Program& p,
                                     const trace::Instruction& ins, const sc_core::sc_time& earliest,
-                                    const sc_core::sc_time& occupancy, events::InstructionEvent& ev) {
+                                    const sc_core::sc_time& occupancy,
+                                    events::InstructionEvent& ev) {
   m_scratch.clear();
   collect(engine, p, ins, m_scratch);
   sc_core::sc_time start = earliest;
@@ -72,8 +77,10 @@ sc_core::sc_time SramPorts::acquire(isa::Engine engine, const trace::Program& p,
       reason = n.reason;
     }
   }
-  if (start > earliest) ev.stall[static_cast<std::size_t>(reason)] += (start - earliest).to_seconds();
-  for (const Need& n : m_scratch) n.server->reserve(start, occupancy);
+  if (start > earliest)
+    ev.stall[static_cast<std::size_t>(reason)] += (start - earliest).to_seconds();
+  for (const Need& n : m_scratch)
+    n.server->reserve(start, occupancy);
   return start;
 }
 

@@ -13,10 +13,10 @@
 #include <array>
 #include <vector>
 
-#include "sysc/common/server.h"
 #include "config/config.h"
 #include "events/observer.h"
 #include "isa/isa.h"
+#include "sysc/common/server.h"
 #include "trace/program.h"
 
 namespace trnsim::sysc {

@@ -20,9 +20,11 @@ class System : public sc_core::sc_module {
       : sc_module(name) {
     const std::vector<trace::Stream> streams = ctx.program.streams();
     std::set<std::uint32_t> chips;
-    for (const auto& c : ctx.program.cores) chips.insert(c.id.chip);
+    for (const auto& c : ctx.program.cores)
+      chips.insert(c.id.chip);
     for (std::uint32_t chip : chips) {
-      m_chips.push_back(std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip, streams, tensors));
+      m_chips.push_back(
+          std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip, streams, tensors));
     }
   }
   const std::vector<std::unique_ptr<Chip>>& chips() const { return m_chips; }
@@ -40,7 +42,8 @@ BlockedStream blocked_stream(const EngineBase& e, const trace::Program& p, const
   const trace::Instruction& ins = p.instructions[b.instruction];
   const trace::SyncOp* syncs = p.syncs_of(ins);
   for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
-    if (syncs[i].kind == trace::SyncKind::kWaitGe && sems.value(syncs[i].semaphore) < syncs[i].value) {
+    if (syncs[i].kind == trace::SyncKind::kWaitGe &&
+        sems.value(syncs[i].semaphore) < syncs[i].value) {
       b.conditions.push_back({syncs[i].semaphore, syncs[i].value, sems.value(syncs[i].semaphore)});
     }
   }
@@ -50,10 +53,12 @@ BlockedStream blocked_stream(const EngineBase& e, const trace::Program& p, const
 }  // namespace
 
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
-                          const TensorAddresses& tensors, const std::vector<events::Observer*>& observers) {
+                          const TensorAddresses& tensors,
+                          const std::vector<events::Observer*>& observers) {
   reset_kernel();
   events::Probe probe;
-  for (auto* o : observers) probe.attach(o);
+  for (auto* o : observers)
+    probe.attach(o);
   Semaphores semaphores(program.semaphores.size());
   EngineContext ctx{program, cfg, semaphores, probe};
 

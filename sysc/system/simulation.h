@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "config/config.h"
-#include "sysc/dma/dma_plan.h"
 #include "events/observer.h"
 #include "events/traffic.h"
+#include "sysc/dma/dma_plan.h"
 #include "trace/program.h"
 
 namespace trnsim::sysc {
@@ -33,8 +33,8 @@ struct BlockedStream {
 };
 
 struct SimulationResult {
-  double seconds = 0;  // simulated time when the last event happened
-  bool completed = false;  // every stream ran to its end
+  double seconds = 0;                  // simulated time when the last event happened
+  bool completed = false;              // every stream ran to its end
   std::vector<BlockedStream> blocked;  // when not completed: a deadlock
   events::MemoryTraffic traffic;
   std::vector<std::int64_t> final_semaphores;

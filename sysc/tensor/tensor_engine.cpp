@@ -19,7 +19,8 @@ double TensorEngine::throttle_factor(const sc_time& start) {
   const sc_time reengage = nanoseconds(m_params.throttle_reengage_us * 1e3);
   if (!m_used || start - m_last_active > reengage) m_ramp_start = start;
   const double ramp = m_params.throttle_ramp_us * 1e-6;
-  const double progress = ramp <= 0 ? 1.0 : std::min(1.0, (start - m_ramp_start).to_seconds() / ramp);
+  const double progress =
+      ramp <= 0 ? 1.0 : std::min(1.0, (start - m_ramp_start).to_seconds() / ramp);
   return m_params.throttle_start_fraction + (1.0 - m_params.throttle_start_fraction) * progress;
 }
 
@@ -46,7 +47,8 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
     c = matmul_cycles(m_params, s);
     ev.flops = 2.0 * s.k * s.m * static_cast<double>(s.n);
     ev.bytes = (stationary.free_elements() * stationary.partitions() +
-                moving.free_elements() * moving.partitions()) * isa::dtype_bytes(moving.dtype) +
+                moving.free_elements() * moving.partitions()) *
+                   isa::dtype_bytes(moving.dtype) +
                dst.free_elements() * dst.partitions() * isa::dtype_bytes(dst.dtype);
   } else {
     const trace::Operand& src = p.operand(p.positional(ins, 1)->operand);
@@ -73,8 +75,8 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
   m_port_free = start + stream;
   m_last_active = m_port_free;
   if (m_params.background_weight_load) {
-    m_shadow_free = start;   // this matmul's weights moved to the active buffer
-    m_next_issue = start;    // the next one may begin loading right away
+    m_shadow_free = start;  // this matmul's weights moved to the active buffer
+    m_next_issue = start;   // the next one may begin loading right away
   } else {
     m_next_issue = complete - clk.cycles(c.psum_write);  // the array has drained
   }

@@ -43,8 +43,8 @@ MatmulCycles transpose_cycles(const config::TensorEngineParams& p, std::uint32_t
                                : p.weight_load_rows_per_cycle;
   c.weight_load = partitions / load_rate;
   c.flow = static_cast<double>(partitions);
-  c.stream = std::max<double>(partitions,
-                              std::min<double>(p.min_issue_interval_cycles, free_elements));
+  c.stream =
+      std::max<double>(partitions, std::min<double>(p.min_issue_interval_cycles, free_elements));
   c.fill_drain = static_cast<double>(p.rows) + p.cols - 2;
   c.psum_write = p.psum_write_cycles;
   return c;

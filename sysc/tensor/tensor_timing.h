@@ -24,9 +24,9 @@ namespace trnsim::sysc {
 double moving_rate(const config::TensorEngineParams& p, isa::DType dtype);
 
 struct MatmulShape {
-  std::uint32_t k = 0;  // contraction: stationary and moving partitions
-  std::uint32_t m = 0;  // stationary free size: output partitions
-  std::uint64_t n = 0;  // moving free size: output columns
+  std::uint32_t k = 0;                   // contraction: stationary and moving partitions
+  std::uint32_t m = 0;                   // stationary free size: output partitions
+  std::uint64_t n = 0;                   // moving free size: output columns
   isa::DType dtype = isa::DType::kBf16;  // moving/stationary input dtype
 };
 

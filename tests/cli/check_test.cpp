@@ -133,8 +133,9 @@ TEST_CASE("run: simulates, prints the report and writes --stats-json") {
   TempDir dir;
   const std::string trace = dir.write("tile.trn", read_text(kTileTracePath));
   const std::string stats = dir.file("stats.json");
-  const RunResult r = expect_ok({"run", "--stats-json", stats, trace},
-                                {"instr   5\n", "cycles at 1.2 GHz", "MFU", "TensorE", "semaphore_wait"});
+  const RunResult r =
+      expect_ok({"run", "--stats-json", stats, trace},
+                {"instr   5\n", "cycles at 1.2 GHz", "MFU", "TensorE", "semaphore_wait"});
   REQUIRE(r.exit_code == 0);
 
   // The schema of docs/stats.md.
@@ -191,9 +192,11 @@ TEST_CASE("run: a deadlock exits 1 naming the blocked instruction and semaphore"
 act: activation sbuf[0:128]@0x0.bf16[64], sbuf[0:128]@0x2000.bf16[64] wait(a >= 1) post(b += 1)
 dve: tensor_copy sbuf[0:128]@0x4000.bf16[64], sbuf[0:128]@0x0.bf16[64] wait(b >= 1) post(a += 1)
 )");
-  expect_exit({"run", trace}, 1,
-              {"dead.trn:3:1: error: deadlock: stream act of chip 0 core 0 waits forever for a >= 1 (it stays at 0)",
-               "dead.trn:4:1: error: deadlock: stream dve of chip 0 core 0 waits forever for b >= 1"});
+  expect_exit(
+      {"run", trace}, 1,
+      {"dead.trn:3:1: error: deadlock: stream act of chip 0 core 0 waits forever for a >= 1 (it "
+       "stays at 0)",
+       "dead.trn:4:1: error: deadlock: stream dve of chip 0 core 0 waits forever for b >= 1"});
 }
 
 TEST_CASE("run: exits like check on wrong programs and writes no stats") {

@@ -21,11 +21,13 @@ const events::InstructionEvent& find_line(const std::vector<events::InstructionE
 }
 }  // namespace
 
-const events::InstructionEvent& Recorder::completion_of_line(const trace::Program& p, std::uint32_t line) const {
+const events::InstructionEvent& Recorder::completion_of_line(const trace::Program& p,
+                                                             std::uint32_t line) const {
   return find_line(completed, p, line);
 }
 
-const events::InstructionEvent& Recorder::issue_of_line(const trace::Program& p, std::uint32_t line) const {
+const events::InstructionEvent& Recorder::issue_of_line(const trace::Program& p,
+                                                        std::uint32_t line) const {
   return find_line(issued, p, line);
 }
 
@@ -52,6 +54,8 @@ Run run_trace(std::string_view text, const config::SystemConfig& cfg) {
   return run_program(std::move(program), cfg);
 }
 
-double cycles(double seconds, double ghz) { return std::round(seconds * ghz * 1e9 * 1000.0) / 1000.0; }
+double cycles(double seconds, double ghz) {
+  return std::round(seconds * ghz * 1e9 * 1000.0) / 1000.0;
+}
 
 }  // namespace trnsim::test

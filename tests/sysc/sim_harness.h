@@ -22,7 +22,8 @@ class Recorder : public events::Observer {
   void on_transfer(const events::TransferEvent& e) override { transfers.push_back(e); }
 
   // The completion event of the instruction on source line `line`.
-  const events::InstructionEvent& completion_of_line(const trace::Program& p, std::uint32_t line) const;
+  const events::InstructionEvent& completion_of_line(const trace::Program& p,
+                                                     std::uint32_t line) const;
   const events::InstructionEvent& issue_of_line(const trace::Program& p, std::uint32_t line) const;
 
   std::vector<events::InstructionEvent> issued;

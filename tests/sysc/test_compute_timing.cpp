@@ -16,39 +16,49 @@ double latency_cycles(const std::string& line, double ghz, const config::SystemC
 
 }  // namespace
 
-TEST_CASE("compute engine latency = max(MIN_II, N * cost / rate) + fixed + access start + pipeline") {
+TEST_CASE(
+    "compute engine latency = max(MIN_II, N * cost / rate) + fixed + access start + pipeline") {
   const config::SystemConfig cfg;  // trn2: scalar and GpSimd 1.2 GHz, 1 element/cycle;
                                    // vector 0.96 GHz, 4 bf16 or 2 other elements/cycle
   const double act = cfg.scalar.clock_ghz, dve = cfg.vector.clock_ghz, pool = cfg.gpsimd.clock_ghz;
   // Below, "+ 124" is access_start (60) + fixed_latency (64).
 
   // activation, N = 512 bf16: max(64, 512 * 1 / 1) = 512; + 124 = 636.
-  CHECK(latency_cycles("act: activation sbuf[0:128]@0x0.bf16[512], sbuf[0:128]@0x1000.bf16[512] func=gelu", act) ==
-        doctest::Approx(636));
+  CHECK(latency_cycles(
+            "act: activation sbuf[0:128]@0x0.bf16[512], sbuf[0:128]@0x1000.bf16[512] func=gelu",
+            act) == doctest::Approx(636));
   // activation, N = 32: max(64, 32) = 64; + 124 = 188 (the minimum initiation interval).
-  CHECK(latency_cycles("act: activation sbuf[0:128]@0x0.bf16[32], sbuf[0:128]@0x1000.bf16[32] func=exp", act) ==
-        doctest::Approx(188));
+  CHECK(latency_cycles(
+            "act: activation sbuf[0:128]@0x0.bf16[32], sbuf[0:128]@0x1000.bf16[32] func=exp",
+            act) == doctest::Approx(188));
   // reciprocal, N = 100 fp32: 8 cycles per element: 800; + 124 = 924.
-  CHECK(latency_cycles("act: activation sbuf[0:128]@0x0.fp32[100], sbuf[0:128]@0x1000.fp32[100] func=reciprocal",
-                       act) == doctest::Approx(924));
+  CHECK(
+      latency_cycles(
+          "act: activation sbuf[0:128]@0x0.fp32[100], sbuf[0:128]@0x1000.fp32[100] func=reciprocal",
+          act) == doctest::Approx(924));
   // tensor_tensor bf16 add, contiguous, N = 512 on the vector engine: cost 1, 4 per cycle:
   // 128; + 124 = 252 cycles at 0.96 GHz.
-  CHECK(latency_cycles("dve: tensor_tensor sbuf[0:128]@0x0.bf16[512], sbuf[0:128]@0x1000.bf16[512], "
-                       "sbuf[0:128]@0x2000.bf16[512] op=add",
-                       dve) == doctest::Approx(252));
+  CHECK(
+      latency_cycles("dve: tensor_tensor sbuf[0:128]@0x0.bf16[512], sbuf[0:128]@0x1000.bf16[512], "
+                     "sbuf[0:128]@0x2000.bf16[512] op=add",
+                     dve) == doctest::Approx(252));
   // tensor_tensor fp32 max: the slow class, 2 cycles per element at 2 per cycle: 512; + 124.
-  CHECK(latency_cycles("dve: tensor_tensor sbuf[0:128]@0x0.fp32[512], sbuf[0:128]@0x1000.fp32[512], "
-                       "sbuf[0:128]@0x2000.fp32[512] op=max",
-                       dve) == doctest::Approx(636));
+  CHECK(
+      latency_cycles("dve: tensor_tensor sbuf[0:128]@0x0.fp32[512], sbuf[0:128]@0x1000.fp32[512], "
+                     "sbuf[0:128]@0x2000.fp32[512] op=max",
+                     dve) == doctest::Approx(636));
   // memset of zero into bf16, N = 1024, on GpSimd: 0.5 per element: 512; + 124.
-  CHECK(latency_cycles("pool: memset sbuf[0:128]@0x0.bf16[1024] value=0", pool) == doctest::Approx(636));
+  CHECK(latency_cycles("pool: memset sbuf[0:128]@0x0.bf16[1024] value=0", pool) ==
+        doctest::Approx(636));
   // memset of 1.0: 1 per element: 1024; + 124.
-  CHECK(latency_cycles("pool: memset sbuf[0:128]@0x0.bf16[1024] value=1.0", pool) == doctest::Approx(1148));
+  CHECK(latency_cycles("pool: memset sbuf[0:128]@0x0.bf16[1024] value=1.0", pool) ==
+        doctest::Approx(1148));
   // iota, N = 100 int32: max(64, 100) + 150 fixed = 250; + 124 = 374.
   CHECK(latency_cycles("pool: iota sbuf[0:128]@0x0.int32[100]", pool) == doctest::Approx(374));
   // tensor_copy with an innermost stride of 16 fp32 elements (64 bytes > 16): stride
   // penalty x2: 256 * 2 = 512; + 124 = 636.
-  CHECK(latency_cycles("act: tensor_copy sbuf[0:128]@0x0.fp32[256], sbuf[0:128]@0x1000.fp32[256:16]", act) ==
+  CHECK(latency_cycles(
+            "act: tensor_copy sbuf[0:128]@0x0.fp32[256], sbuf[0:128]@0x1000.fp32[256:16]", act) ==
         doctest::Approx(636));
 }
 
@@ -60,8 +70,8 @@ act: activation sbuf[0:128]@0x2000.bf16[512], sbuf[0:128]@0x3000.bf16[512] func=
 )",
                                   cfg);
   // Occupancy 512 cycles: the second starts 512 cycles after the first.
-  CHECK(test::cycles(run.recorder.issued[1].issue - run.recorder.issued[0].issue, cfg.scalar.clock_ghz) ==
-        doctest::Approx(512));
+  CHECK(test::cycles(run.recorder.issued[1].issue - run.recorder.issued[0].issue,
+                     cfg.scalar.clock_ghz) == doctest::Approx(512));
 }
 
 TEST_CASE("semaphores order engines: a waiter starts after the post, plus the wake-up overhead") {
@@ -128,7 +138,8 @@ pool: tensor_copy sbuf[0:128]@0x2000.bf16[2048], sbuf[0:128]@0x3000.bf16[2048]
   // Whichever went second waited for the other's whole occupancy, attributed to the port.
   const auto& later = dve.issue > pool.issue ? dve : pool;
   CHECK(later.stall[static_cast<std::size_t>(events::StallReason::kSbufPort)] > 0);
-  CHECK(std::abs(dve.issue - pool.issue) >= std::min(dve.busy_end - dve.issue, pool.busy_end - pool.issue) * 0.999);
+  CHECK(std::abs(dve.issue - pool.issue) >=
+        std::min(dve.busy_end - dve.issue, pool.busy_end - pool.issue) * 0.999);
 
   cfg.sbuf.vector_gpsimd_share_port = false;
   test::Run free_run = test::run_trace(R"(.trace 1

@@ -14,8 +14,8 @@ namespace {
 double copy_ns(std::uint32_t rows, std::uint64_t bytes, const config::SystemConfig& cfg) {
   const std::uint64_t elems = bytes / 2;
   test::Run run = test::run_trace(
-      fmt::format(".trace 1\ndma.q0: copy sbuf[0:{}]@0x0.bf16[{}], hbm@0x0.bf16[{}:{}, {}]\n", rows, elems, rows, elems,
-                  elems),
+      fmt::format(".trace 1\ndma.q0: copy sbuf[0:{}]@0x0.bf16[{}], hbm@0x0.bf16[{}:{}, {}]\n", rows,
+                  elems, rows, elems, elems),
       cfg);
   REQUIRE(run.recorder.completed.size() == 1);
   return run.recorder.completed[0].complete * 1e9;
@@ -65,7 +65,8 @@ TEST_CASE("strided transfers pay per descriptor element") {
       ".trace 1\ndma.q0: copy sbuf[0:16]@0x0.bf16[2048], hbm@0x0.bf16[16:4096, 2048]\n", cfg);
   test::Run strided = test::run_trace(
       ".trace 1\ndma.q0: copy sbuf[0:16]@0x0.bf16[2048], hbm@0x0.bf16[16:4096, 2048:2]\n", cfg);
-  const double extra = (strided.recorder.completed[0].complete - contiguous.recorder.completed[0].complete) * 1e9;
+  const double extra =
+      (strided.recorder.completed[0].complete - contiguous.recorder.completed[0].complete) * 1e9;
   CHECK(extra == doctest::Approx(2047 * cfg.dma.element_overhead_ns).epsilon(0.01));
 }
 
@@ -80,7 +81,8 @@ sync: nop wait(s >= 2)
                                   cfg);
   CHECK(run.recorder.transfers.size() == cfg.dma.engines);
   double last = 0;
-  for (const auto& t : run.recorder.transfers) last = std::max(last, t.end);
+  for (const auto& t : run.recorder.transfers)
+    last = std::max(last, t.end);
   CHECK(run.recorder.completion_of_line(run.program, 3).complete == doctest::Approx(last));
   CHECK(run.result.final_semaphores[0] == 1);
   CHECK_FALSE(run.result.completed);  // the second nop waits for a second post forever
@@ -95,8 +97,9 @@ TEST_CASE("two cores sharing HBM never exceed its bandwidth in sum") {
     text += fmt::format("chip 0 core {}\n", core);
     for (int i = 0; i < 4; ++i) {
       // 128 partitions x 32 KiB = 4 MiB per copy, 16 MiB per core.
-      text += fmt::format("dma.q{}: copy sbuf[0:128]@0x0.bf16[16384], hbm@{:#x}.bf16[128:16384, 16384]\n", i,
-                          (core * 4 + i) * 4 * 1024 * 1024);
+      text += fmt::format(
+          "dma.q{}: copy sbuf[0:128]@0x0.bf16[16384], hbm@{:#x}.bf16[128:16384, 16384]\n", i,
+          (core * 4 + i) * 4 * 1024 * 1024);
     }
   }
   test::Run run = test::run_trace(text, cfg);
@@ -118,7 +121,8 @@ TEST_CASE("DMA planning spreads partitions over the engines in contiguous groups
   const sysc::DmaPlan plan = sysc::plan_dma(run.program, ins, cfg, {});
   REQUIRE(plan.slices.size() == 16);
   // 8 partitions per engine, each 8 KiB = two 4 KiB bursts.
-  for (const auto& s : plan.slices) CHECK(s.bursts.size() == 16);
+  for (const auto& s : plan.slices)
+    CHECK(s.bursts.size() == 16);
   CHECK(plan.src_bytes == 128u * 8192);
   CHECK(plan.slices[1].bursts[0].src_address == 8u * 8192);
 }

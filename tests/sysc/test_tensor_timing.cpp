@@ -10,7 +10,9 @@ using namespace trnsim;
 
 namespace {
 
-config::SystemConfig trn1() { return config::load_config(TRNSIM_SOURCE_DIR "/configs/trn1.yaml"); }
+config::SystemConfig trn1() {
+  return config::load_config(TRNSIM_SOURCE_DIR "/configs/trn1.yaml");
+}
 
 // A textbook weight-stationary array: foreground weight load, one row per cycle, one
 // moving column per cycle, no start-up or PSUM-write cost.
@@ -41,7 +43,8 @@ TEST_CASE("matmul on a textbook R x C array takes 2R + C + T - 2 cycles per fold
 pe: matmul psum[0:128]@bank0.fp32[200], sbuf[0:128]@0x0.bf16[128], sbuf[0:128]@0x1000.bf16[200]
 )",
                                   cfg);
-  CHECK(test::cycles(run.recorder.completed.at(0).complete, cfg.tensor.clock_ghz) == doctest::Approx(582));
+  CHECK(test::cycles(run.recorder.completed.at(0).complete, cfg.tensor.clock_ghz) ==
+        doctest::Approx(582));
 
   // Two folds back to back: without background weight load the second cannot load its
   // weights before the first has drained, so it completes 582 cycles after the first.
@@ -50,8 +53,8 @@ pe: matmul psum[0:128]@bank0.fp32[200], sbuf[0:128]@0x0.bf16[128], sbuf[0:128]@0
 pe: matmul psum[0:128]@bank1.fp32[200], sbuf[0:128]@0x0.bf16[128], sbuf[0:128]@0x1000.bf16[200]
 )",
                                   cfg);
-  CHECK(test::cycles(two.recorder.completion_of_line(two.program, 3).complete, cfg.tensor.clock_ghz) ==
-        doctest::Approx(2 * 582));
+  CHECK(test::cycles(two.recorder.completion_of_line(two.program, 3).complete,
+                     cfg.tensor.clock_ghz) == doctest::Approx(2 * 582));
 }
 
 TEST_CASE("back-to-back matmuls issue every max(N, 64) cycles on trn1 defaults") {
@@ -61,8 +64,10 @@ TEST_CASE("back-to-back matmuls issue every max(N, 64) cycles on trn1 defaults")
     CAPTURE(n);
     std::string text = ".trace 1\n";
     for (int i = 0; i < 4; ++i) {
-      text += fmt::format("pe: matmul psum[0:128]@bank{}.fp32[{}], sbuf[0:128]@0x0.bf16[128], sbuf[0:128]@0x1000.bf16[{}]\n",
-                          i, n, n);
+      text += fmt::format(
+          "pe: matmul psum[0:128]@bank{}.fp32[{}], sbuf[0:128]@0x0.bf16[128], "
+          "sbuf[0:128]@0x1000.bf16[{}]\n",
+          i, n, n);
     }
     test::Run run = test::run_trace(text, cfg);
     REQUIRE(run.recorder.issued.size() == 4);
@@ -74,7 +79,8 @@ TEST_CASE("back-to-back matmuls issue every max(N, 64) cycles on trn1 defaults")
       CHECK(test::cycles(gap, cfg.tensor.clock_ghz) == doctest::Approx(std::max(64u, n)));
     }
     // The first waits for the first-use init (64) and its own weight load (32 cycles).
-    CHECK(test::cycles(run.recorder.issued[0].issue, cfg.tensor.clock_ghz) == doctest::Approx(64 + 32));
+    CHECK(test::cycles(run.recorder.issued[0].issue, cfg.tensor.clock_ghz) ==
+          doctest::Approx(64 + 32));
   }
 }
 
@@ -86,11 +92,11 @@ pe: matmul psum[0:128]@bank1.fp32[256], sbuf[0:128]@0x0.fp32[128], sbuf[0:128]@0
 )",
                                   cfg);
   // N / 0.25 = 1024 cycles of the moving port per matmul.
-  CHECK(test::cycles(run.recorder.issued[1].issue - run.recorder.issued[0].issue, cfg.tensor.clock_ghz) ==
-        doctest::Approx(1024));
+  CHECK(test::cycles(run.recorder.issued[1].issue - run.recorder.issued[0].issue,
+                     cfg.tensor.clock_ghz) == doctest::Approx(1024));
   // Completion: issue + 1024 (flow) + 128 + 128 - 2 (fill/drain) + 1 (PSUM write) = +1279.
-  CHECK(test::cycles(run.recorder.completed[0].complete - run.recorder.issued[0].issue, cfg.tensor.clock_ghz) ==
-        doctest::Approx(1279));
+  CHECK(test::cycles(run.recorder.completed[0].complete - run.recorder.issued[0].issue,
+                     cfg.tensor.clock_ghz) == doctest::Approx(1279));
 }
 
 TEST_CASE("transpose through the array costs max(P, min(64, F)) cycles of the input port") {

@@ -9,10 +9,13 @@
 using namespace trnsim;
 
 namespace {
-config::SystemConfig trn2() { return config::load_config(TRNSIM_SOURCE_DIR "/configs/trn2.yaml"); }
+config::SystemConfig trn2() {
+  return config::load_config(TRNSIM_SOURCE_DIR "/configs/trn2.yaml");
+}
 }  // namespace
 
-TEST_CASE("a 4096 x 4096 x 4096 bf16 GEMM on one trn2 core reaches 80-100 % of tensor-engine peak") {
+TEST_CASE(
+    "a 4096 x 4096 x 4096 bf16 GEMM on one trn2 core reaches 80-100 % of tensor-engine peak") {
   const config::SystemConfig cfg = trn2();
   gen::GemmOptions o;
   o.m = o.n = o.k = 4096;
@@ -20,7 +23,8 @@ TEST_CASE("a 4096 x 4096 x 4096 bf16 GEMM on one trn2 core reaches 80-100 % of t
   REQUIRE(run.result.completed);
   // Peak: 2 * 128 * 128 * 1 column/cycle * 2.4 GHz = 78.6 TFLOP/s; the GEMM is
   // 2 * 4096^3 = 137.4 GFLOP, so at least 1.75 ms.
-  const double peak_seconds = 2.0 * 4096.0 * 4096.0 * 4096.0 / config::peak_bf16_flops_per_core(cfg);
+  const double peak_seconds =
+      2.0 * 4096.0 * 4096.0 * 4096.0 / config::peak_bf16_flops_per_core(cfg);
   const double mfu = peak_seconds / run.result.seconds;
   MESSAGE("GEMM 4096^3 on trn2: " << run.result.seconds * 1e3 << " ms, MFU " << mfu * 100 << " %");
   CHECK(run.stats.mfu == doctest::Approx(mfu).epsilon(1e-9));
@@ -44,9 +48,11 @@ TEST_CASE("a memory-bound 1 x 4096 x 4096 GEMV lands within 10 % of the bound th
   // engines: 16 engines x 23 GB/s = 368 GB/s, below the HBM's 2900 GB/s, so
   // 33,554,432 B / 368 GB/s = 91.2 us, plus the first transfer's start latency.
   const double bytes = 4096.0 * 4096.0 * 2;
-  const double bandwidth = std::min(config::dma_bandwidth_gb_s_per_core(cfg.dma), cfg.hbm.bandwidth_gb_s) * 1e9;
+  const double bandwidth =
+      std::min(config::dma_bandwidth_gb_s_per_core(cfg.dma), cfg.hbm.bandwidth_gb_s) * 1e9;
   const double bound = bytes / bandwidth + cfg.dma.start_latency_ns * 1e-9;
-  MESSAGE("GEMV 1x4096x4096 on trn2: " << run.result.seconds * 1e6 << " us, bound " << bound * 1e6 << " us");
+  MESSAGE("GEMV 1x4096x4096 on trn2: " << run.result.seconds * 1e6 << " us, bound " << bound * 1e6
+                                       << " us");
   CHECK(run.result.seconds >= bound * 0.999);
   CHECK(run.result.seconds <= bound * 1.10);
 }
