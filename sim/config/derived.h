@@ -5,8 +5,27 @@
 #include <cstdint>
 
 #include "config/config.h"
+#include "isa/isa.h"
 
 namespace trnsim::config {
+
+// The value of a per-dtype table for `dtype` (fp8e4 and fp8e5 share `fp8`; the integer
+// types share `int`).
+inline double per_dtype(const PerDtype& table, isa::DType dtype) {
+  switch (dtype) {
+    case isa::DType::kFp32:
+      return table.fp32;
+    case isa::DType::kBf16:
+      return table.bf16;
+    case isa::DType::kFp16:
+      return table.fp16;
+    case isa::DType::kFp8e4:
+    case isa::DType::kFp8e5:
+      return table.fp8;
+    default:
+      return table.int_;
+  }
+}
 
 // FLOP/s of one tensor engine streaming `columns_per_cycle` moving columns: every PE does
 // one multiply-add (2 FLOP) per column.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config/derived.h"
+
 namespace trnsim::stats {
 
 namespace {
@@ -13,22 +15,6 @@ constexpr std::size_t kSlotsPerCore = isa::kNumEngines + 256;
 std::size_t slot(std::uint32_t core, isa::Engine engine, std::uint8_t queue) {
   const std::size_t e = static_cast<std::size_t>(engine);
   return core * kSlotsPerCore + (engine == isa::Engine::kDma ? e + queue : e);
-}
-
-double tensor_rate(const config::TensorEngineParams& t, isa::DType d) {
-  switch (d) {
-    case isa::DType::kFp32:
-      return t.moving_columns_per_cycle.fp32;
-    case isa::DType::kBf16:
-      return t.moving_columns_per_cycle.bf16;
-    case isa::DType::kFp16:
-      return t.moving_columns_per_cycle.fp16;
-    case isa::DType::kFp8e4:
-    case isa::DType::kFp8e5:
-      return t.moving_columns_per_cycle.fp8;
-    default:
-      return t.moving_columns_per_cycle.int_;
-  }
 }
 
 }  // namespace
@@ -55,7 +41,8 @@ double StatsCollector::peak_seconds(const events::InstructionEvent& e) const {
   const trace::Arg* moving = m_program.positional(ins, 2);
   const isa::DType dtype = moving ? m_program.operand(moving->operand).dtype : isa::DType::kBf16;
   const double peak = 2.0 * m_cfg.tensor.rows * m_cfg.tensor.cols *
-                      tensor_rate(m_cfg.tensor, dtype) * m_cfg.tensor.clock_ghz * 1e9;
+                      config::per_dtype(m_cfg.tensor.moving_columns_per_cycle, dtype) *
+                      m_cfg.tensor.clock_ghz * 1e9;
   return e.flops / peak;
 }
 

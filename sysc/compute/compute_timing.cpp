@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "config/derived.h"
+
 namespace trnsim::sysc {
 
 using isa::Attr;
@@ -10,19 +12,7 @@ using isa::Opcode;
 using isa::Word;
 
 double elements_per_cycle(const config::ComputeEngineParams& e, isa::DType dtype) {
-  switch (dtype) {
-    case isa::DType::kFp32:
-      return e.elements_per_cycle.fp32;
-    case isa::DType::kBf16:
-      return e.elements_per_cycle.bf16;
-    case isa::DType::kFp16:
-      return e.elements_per_cycle.fp16;
-    case isa::DType::kFp8e4:
-    case isa::DType::kFp8e5:
-      return e.elements_per_cycle.fp8;
-    default:
-      return e.elements_per_cycle.int_;
-  }
+  return config::per_dtype(e.elements_per_cycle, dtype);
 }
 
 namespace {

@@ -18,15 +18,7 @@ DmaQueue::DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stre
 void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
   const trace::Program& p = m_ctx.program;
   const sc_time now = sc_core::sc_time_stamp();
-  if (ins.opcode != isa::Opcode::kCopy && ins.opcode != isa::Opcode::kCopyAdd) {
-    // nop / sem.set on a DMA queue: a sequencer step.
-    ev.issue = seconds(now);
-    m_next_issue = now + clock().cycles(1);
-    ev.busy_end = seconds(m_next_issue);
-    apply_read_posts(ins);
-    complete_at(m_next_issue, ev);
-    return;
-  }
+  if (execute_control(ins, ev)) return;
 
   DmaPlan plan = plan_dma(p, ins, m_ctx.cfg, m_tensors);
   // Every engine the transfer uses must have room in its hardware queue.

@@ -24,6 +24,17 @@ void EngineBase::wait_until(const sc_time& t) {
   if (t > now) sc_core::wait(t - now);
 }
 
+bool EngineBase::execute_control(const trace::Instruction& ins, events::InstructionEvent& ev) {
+  if (ins.opcode != isa::Opcode::kNop && ins.opcode != isa::Opcode::kSemSet) return false;
+  const sc_time now = sc_core::sc_time_stamp();
+  ev.issue = seconds(now);
+  m_next_issue = now + m_clock.cycles(1);
+  ev.busy_end = seconds(m_next_issue);
+  apply_read_posts(ins);
+  complete_at(m_next_issue, ev);
+  return true;
+}
+
 void EngineBase::run() {
   const trace::Program& p = m_ctx.program;
   for (m_position = 0; m_position < m_stream.instructions.size(); ++m_position) {

@@ -47,6 +47,9 @@ class EngineBase : public sc_core::sc_module {
   void complete_at(const sc_core::sc_time& at, const events::InstructionEvent& ev);
   // Schedules the @read posts of an instruction at absolute time `at` (>= now).
   void read_posts_at(const sc_core::sc_time& at, std::uint32_t instruction);
+  // Runs an instruction with no datapath work (nop, sem.set): one cycle of the engine's
+  // clock. Returns false, doing nothing, for any other opcode.
+  bool execute_control(const trace::Instruction& ins, events::InstructionEvent& ev);
   // Waits until absolute time `t` if it is in the future.
   static void wait_until(const sc_core::sc_time& t);
   // Applies the semaphore effects of an instruction that happen at completion: sem.set

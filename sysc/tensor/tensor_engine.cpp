@@ -27,15 +27,7 @@ double TensorEngine::throttle_factor(const sc_time& start) {
 void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
   const trace::Program& p = m_ctx.program;
   const sc_time now = sc_core::sc_time_stamp();
-  if (ins.opcode != isa::Opcode::kMatmul && ins.opcode != isa::Opcode::kTranspose) {
-    // nop / sem.set: one cycle of the sequencer.
-    ev.issue = seconds(now);
-    m_next_issue = now + clock().cycles(1);
-    ev.busy_end = seconds(m_next_issue);
-    apply_read_posts(ins);
-    complete_at(m_next_issue, ev);
-    return;
-  }
+  if (execute_control(ins, ev)) return;
 
   MatmulCycles c;
   const trace::Operand& dst = p.operand(p.positional(ins, 0)->operand);

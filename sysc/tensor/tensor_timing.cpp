@@ -2,22 +2,12 @@
 
 #include <algorithm>
 
+#include "config/derived.h"
+
 namespace trnsim::sysc {
 
 double moving_rate(const config::TensorEngineParams& p, isa::DType dtype) {
-  switch (dtype) {
-    case isa::DType::kFp32:
-      return p.moving_columns_per_cycle.fp32;
-    case isa::DType::kBf16:
-      return p.moving_columns_per_cycle.bf16;
-    case isa::DType::kFp16:
-      return p.moving_columns_per_cycle.fp16;
-    case isa::DType::kFp8e4:
-    case isa::DType::kFp8e5:
-      return p.moving_columns_per_cycle.fp8;
-    default:
-      return p.moving_columns_per_cycle.int_;
-  }
+  return config::per_dtype(p.moving_columns_per_cycle, dtype);
 }
 
 MatmulCycles matmul_cycles(const config::TensorEngineParams& p, const MatmulShape& s) {
