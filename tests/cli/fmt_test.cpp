@@ -18,7 +18,7 @@ TEST_CASE("fmt: the canonical form reparses, checks, and formats to itself") {
   expect_ok({"check", formatted}, {"matmul flops:  16777216 "});
 }
 
-TEST_CASE("fmt: -o writes the same text as stdout; --in-place rewrites the trace") {
+TEST_CASE("fmt: -o writes the same text as stdout, and --in-place rewrites the trace") {
   TempDir dir;
   const std::string trace = dir.write("tile.trn", read_text(kTileTracePath));
   const RunResult to_stdout = expect_ok({"fmt", trace});

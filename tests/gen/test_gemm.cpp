@@ -189,7 +189,7 @@ TEST_CASE("gemm: the declarations say what the trace computes") {
   CHECK(t[2].dtype == isa::DType::kBf16);  // out_dtype defaults to dtype
 }
 
-TEST_CASE("gemm: the same options give byte-identical text; the seed changes only the data") {
+TEST_CASE("gemm: the same options give byte-identical text, and the seed changes only the data") {
   const GemmCase c{"trn2", 700, 900, 300, 2};
   const std::string a = generate(c.options(), c.make_config()).text;
   CHECK(a == generate(c.options(), c.make_config()).text);

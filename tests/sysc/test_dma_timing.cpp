@@ -34,7 +34,7 @@ TEST_CASE("a single-partition 32 KiB transfer runs on one engine at its bandwidt
   CHECK(copy_ns(1, 32768, cfg) == doctest::Approx(expected).epsilon(1e-6));
 }
 
-TEST_CASE("DMA time is a fixed cost plus size over bandwidth; >= 4 KiB per partition saturates") {
+TEST_CASE("DMA time is a fixed cost plus size over bandwidth, and >= 4 KiB per partition saturates") {
   const config::SystemConfig cfg;
   const double fixed = cfg.dma.start_latency_ns;
   const double core_bandwidth = cfg.dma.engines * cfg.dma.engine_bandwidth_gb_s;  // B/ns
