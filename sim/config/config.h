@@ -66,7 +66,7 @@ struct TensorEngineParams {
   double fast_weight_load_speedup = 4.0;
   std::uint32_t min_issue_interval_cycles = 64;  // back-to-back matmuls: max(N, this)
   std::uint32_t first_use_init_cycles = 64;
-  std::uint32_t psum_write_cycles = 1;  // per moving column, after the array drains
+  std::uint32_t psum_write_cycles = 1;  // fixed latency of the PSUM write after the array drains
   // Throttling (trn2/trn3): starts at a fraction of peak, ramps to full over ramp_us,
   // re-engages after reengage_us below half utilisation.
   bool throttle = false;

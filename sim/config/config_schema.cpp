@@ -223,7 +223,7 @@ const Table& table_of(const TensorEngineParams*) {
           field<&T::first_use_init_cycles>("first_use_init_cycles", kCycles, "cycles",
                                            "initialisation before the first matmul"),
           field<&T::psum_write_cycles>("psum_write_cycles", kCycles, "cycles",
-                                       "per moving column, after the array drains"),
+                                       "PSUM write latency after the array drains"),
           field<&T::throttle>("throttle",
                               "model power throttling (trn2/trn3): start below peak, ramp up"),
           field<&T::throttle_start_fraction>("throttle_start_fraction",

@@ -19,7 +19,9 @@ SramPorts::SramPorts(const config::SystemConfig& cfg) : m_cfg(cfg), m_psum_banks
     m_sbuf_port[idx(isa::Engine::kPool)] = m_sbuf_port[idx(isa::Engine::kDve)];
     m_sbuf_shared[idx(isa::Engine::kPool)] = m_sbuf_shared[idx(isa::Engine::kDve)] = true;
   }
-  if (cfg.psum.vector_scalar_share_port) {
+  // With share_same_bank_only the two engines meet only in a bank, which the bank servers
+  // below already serialise; otherwise they share one PSUM port whatever the bank.
+  if (cfg.psum.vector_scalar_share_port && !cfg.psum.vector_scalar_share_same_bank_only) {
     m_psum_port[idx(isa::Engine::kAct)] = m_psum_port[idx(isa::Engine::kDve)];
     m_psum_shared[idx(isa::Engine::kAct)] = m_psum_shared[idx(isa::Engine::kDve)] = true;
   }

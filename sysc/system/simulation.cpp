@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/diagnostic.h"
 #include "sysc/chip/chip.h"
 #include "sysc/common/kernel.h"
 #include "sysc/core/semaphores.h"
@@ -50,11 +51,39 @@ BlockedStream blocked_stream(const EngineBase& e, const trace::Program& p, const
   return b;
 }
 
+// Transfers to or from another chip's HBM need the chip-to-chip interconnect, which the
+// model does not have yet: refuse them up front with the trace line, rather than fail
+// half-way through the run.
+void refuse_remote_transfers(const trace::Program& program) {
+  DiagnosticList diags;
+  for (const trace::Instruction& ins : program.instructions) {
+    if (ins.engine != isa::Engine::kDma) continue;
+    const std::uint32_t chip = program.cores[ins.core_index].id.chip;
+    const trace::Arg* args = program.args_of(ins);
+    for (std::uint32_t i = 0; i < ins.num_args; ++i) {
+      if (args[i].kind != isa::ArgKind::kOperand) continue;
+      const trace::Operand& op = program.operand(args[i].operand);
+      const std::uint32_t target =
+          op.form == trace::OperandForm::kTensorSlice ? program.tensors[op.tensor].chip
+          : op.form == trace::OperandForm::kHbmAddress && op.chip != trace::kNone ? op.chip
+                                                                                  : chip;
+      if (target != chip) {
+        diags.error(program.file, ins.line, args[i].column,
+                    fmt::format("transfer between chip {} and chip {}: the timing model has no "
+                                "chip-to-chip interconnect yet (trnsim check accepts it)",
+                                chip, target));
+      }
+    }
+  }
+  if (diags.has_errors()) throw InputError(std::move(diags));
+}
+
 }  // namespace
 
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers) {
+  refuse_remote_transfers(program);
   reset_kernel();
   events::Probe probe;
   for (auto* o : observers)

@@ -41,7 +41,8 @@ struct SimulationResult {
 };
 
 // `tensors`: the HBM address of each tensor (trace::assign_tensor_addresses). The program
-// must have passed trace::check_program against `cfg`.
+// must have passed trace::check_program against `cfg`. Throws InputError for what the
+// model cannot run yet (transfers between chips).
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers = {});

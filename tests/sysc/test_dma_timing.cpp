@@ -5,6 +5,8 @@
 
 #include "sim_harness.h"
 #include "sysc/dma/dma_plan.h"
+#include "trace/hbm_layout.h"
+#include "trace/parser.h"
 
 using namespace trnsim;
 
@@ -34,7 +36,8 @@ TEST_CASE("a single-partition 32 KiB transfer runs on one engine at its bandwidt
   CHECK(copy_ns(1, 32768, cfg) == doctest::Approx(expected).epsilon(1e-6));
 }
 
-TEST_CASE("DMA time is a fixed cost plus size over bandwidth, and >= 4 KiB per partition saturates") {
+TEST_CASE(
+    "DMA time is a fixed cost plus size over bandwidth, and >= 4 KiB per partition saturates") {
   const config::SystemConfig cfg;
   const double fixed = cfg.dma.start_latency_ns;
   const double core_bandwidth = cfg.dma.engines * cfg.dma.engine_bandwidth_gb_s;  // B/ns
@@ -125,4 +128,23 @@ TEST_CASE("DMA planning spreads partitions over the engines in contiguous groups
     CHECK(s.bursts.size() == 16);
   CHECK(plan.src_bytes == 128u * 8192);
   CHECK(plan.slices[1].bursts[0].src_address == 8u * 8192);
+}
+
+TEST_CASE("a transfer to another chip is refused with its trace line until links are modelled") {
+  config::SystemConfig cfg;
+  cfg.system.chips = 2;
+  cfg.topology.kind = config::TopologyKind::kRing;
+  cfg.topology.dims = {2};
+  trace::Program program = trace::parse_trace(R"(.trace 1
+.tensor R chip1.hbm bf16 [128, 512]
+dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
+)",
+                                              "remote.trn");
+  try {
+    sysc::simulate(program, cfg, trace::assign_tensor_addresses(program, cfg.hbm, nullptr));
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).starts_with(
+        "remote.trn:3:41: error: transfer between chip 0 and chip 1"));
+  }
 }
