@@ -71,6 +71,11 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
     const ExitCode status = load_and_check(ctx, opts->check, checked);
     if (status != ExitCode::kOk) return status;
     checked.program.file = opts->check.trace;
+    DiagnosticList unsupported;
+    if (!sysc::check_supported(checked.program, unsupported)) {
+      unsupported.print(std::cerr);
+      return ExitCode::kBadInput;
+    }
     const auto addresses =
         trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
     stats::StatsCollector collector(checked.program, checked.cfg);

@@ -51,11 +51,10 @@ BlockedStream blocked_stream(const EngineBase& e, const trace::Program& p, const
   return b;
 }
 
-// Transfers to or from another chip's HBM need the chip-to-chip interconnect, which the
-// model does not have yet: refuse them up front with the trace line, rather than fail
-// half-way through the run.
-void refuse_remote_transfers(const trace::Program& program) {
-  DiagnosticList diags;
+}  // namespace
+
+bool check_supported(const trace::Program& program, DiagnosticList& diags) {
+  const std::size_t before = diags.error_count();
   for (const trace::Instruction& ins : program.instructions) {
     if (ins.engine != isa::Engine::kDma) continue;
     const std::uint32_t chip = program.cores[ins.core_index].id.chip;
@@ -75,15 +74,12 @@ void refuse_remote_transfers(const trace::Program& program) {
       }
     }
   }
-  if (diags.has_errors()) throw InputError(std::move(diags));
+  return diags.error_count() == before;
 }
-
-}  // namespace
 
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers) {
-  refuse_remote_transfers(program);
   reset_kernel();
   events::Probe probe;
   for (auto* o : observers)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/diagnostic.h"
 #include "config/config.h"
 #include "events/observer.h"
 #include "events/traffic.h"
@@ -40,9 +41,14 @@ struct SimulationResult {
   std::vector<std::int64_t> final_semaphores;
 };
 
+// Reports, with their trace lines, what the model cannot run yet: transfers to or from
+// another chip's HBM, which need the chip-to-chip interconnect. Returns true when there is
+// none. (A separate step rather than an exception from simulate(): unwinding through a
+// process that has switched SystemC thread stacks confuses AddressSanitizer.)
+bool check_supported(const trace::Program& program, DiagnosticList& diags);
+
 // `tensors`: the HBM address of each tensor (trace::assign_tensor_addresses). The program
-// must have passed trace::check_program against `cfg`. Throws InputError for what the
-// model cannot run yet (transfers between chips).
+// must have passed trace::check_program against `cfg` and check_supported.
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers = {});

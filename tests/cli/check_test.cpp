@@ -206,3 +206,14 @@ TEST_CASE("run: exits like check on wrong programs and writes no stats") {
   expect_exit({"run", "--stats-json", stats, dir.write("bad.trn", kMalformedTrace)}, 2);
   CHECK_FALSE(std::filesystem::exists(stats));
 }
+
+TEST_CASE("run: a transfer to another chip is refused, exit 2, until links are modelled") {
+  TempDir dir;
+  const std::string trace = dir.write("remote.trn", R"(.trace 1
+.tensor R chip1.hbm bf16 [128, 512]
+dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
+)");
+  expect_ok({"check", "--config", "trn2-16", trace});
+  expect_exit({"run", "--config", "trn2-16", trace}, 2,
+              {"remote.trn:3:41: error: transfer between chip 0 and chip 1"});
+}
