@@ -17,24 +17,17 @@
 
 #include <fmt/format.h>
 
+#include "process_memory.h"
 #include "synthetic_trace.h"
 #include "trace/parser.h"
 
 namespace {
 
+using trnsim::bench::resident_bytes;
 using trnsim::trace::Program;
 
 constexpr double kTargetInstructionsPerSecond = 2e6;
 constexpr double kTargetBytesPerInstruction = 200;
-
-// The resident set size of this process, from /proc/self/status, in bytes.
-std::uint64_t resident_bytes() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
 
 template <typename T>
 std::uint64_t capacity_bytes(const std::vector<T>& v) {

@@ -86,4 +86,45 @@ std::string synthetic_trace(std::uint64_t instructions, std::uint32_t cores) {
   return text;
 }
 
+std::string dma_trace(std::uint64_t transfers) {
+  constexpr std::uint64_t kRows = 8192;
+  constexpr std::uint64_t kCols = 4096;
+  constexpr std::uint64_t kBuffers = 8;  // load queue b, store queue b + 8, SBUF buffer b
+  constexpr std::uint64_t kWidths[] = {256, 4096, 1024, 2048, 512, 4096, 128, 4096};
+  constexpr std::uint64_t kBufferBytes = 8192;  // per partition: the widest tile, bf16
+  const std::uint64_t pairs = transfers / 2;
+  std::string text;
+  text.reserve(pairs * 240 + 1024);
+  auto out = std::back_inserter(text);
+
+  fmt::format_to(out, ".trace 1\n");
+  fmt::format_to(out, ".tensor X hbm bf16 [{}, {}] init=random(seed=3)\n", kRows, kCols);
+  fmt::format_to(out, ".tensor Y hbm bf16 [{}, {}] output\n", kRows, kCols);
+  fmt::format_to(out, "\nchip 0 core 0\n.sem");
+  for (std::uint64_t b = 0; b < kBuffers; ++b)
+    fmt::format_to(out, " loaded{} stored{}", b, b);
+  fmt::format_to(out, "\n");
+  for (std::uint64_t i = 0; i < pairs; ++i) {
+    const std::uint64_t b = i % kBuffers;
+    const std::uint64_t round = i / kBuffers;  // earlier uses of buffer b
+    const std::uint64_t width = kWidths[(i / 3) % std::size(kWidths)];
+    const std::uint64_t blocks_per_row = kCols / width;
+    const std::uint64_t block = (i * 7) % ((kRows / 128) * blocks_per_row);
+    const std::uint64_t row = (block / blocks_per_row) * 128;
+    const std::uint64_t col = (block % blocks_per_row) * width;
+    const std::uint64_t offset = b * kBufferBytes;
+    const std::string reuse =
+        round == 0 ? std::string() : fmt::format(" wait(stored{} >= {})", b, round);
+    fmt::format_to(out,
+                   "dma.q{}: copy sbuf[0:128]@{:#x}.bf16[{}], hbm:X[{}:{}, {}:{}]{} "
+                   "post(loaded{} += 1)\n",
+                   b, offset, width, row, row + 128, col, col + width, reuse, b);
+    fmt::format_to(out,
+                   "dma.q{}: copy hbm:Y[{}:{}, {}:{}], sbuf[0:128]@{:#x}.bf16[{}] "
+                   "wait(loaded{} >= {}) post(stored{} += 1 @read)\n",
+                   b + kBuffers, row, row + 128, col, col + width, offset, width, b, round + 1, b);
+  }
+  return text;
+}
+
 }  // namespace trnsim::bench

@@ -16,4 +16,11 @@ inline constexpr std::uint64_t kInstructionsPerTile = 9;
 // Trace text of about `instructions` instructions over `cores` NeuronCores of chip 0.
 std::string synthetic_trace(std::uint64_t instructions, std::uint32_t cores);
 
+// A DMA-bound trace of `transfers` copies on one NeuronCore: tiles of a [8192, 4096] bf16
+// tensor loaded into SBUF on queues 0-7 and stored back to another tensor from queues 8-15,
+// in sizes from 512 B to 8 KiB per partition, some of them strided (a column block of
+// the tensor). Each load/store pair shares an SBUF buffer; semaphores keep a buffer from
+// being reloaded before its store has read it.
+std::string dma_trace(std::uint64_t transfers);
+
 }  // namespace trnsim::bench

@@ -2,17 +2,21 @@
 # Benchmarks (commands that print measurements; they assert nothing).
 #
 #   scripts/bench.sh parse [ARGS...]   trace parser speed and memory per instruction
+#   scripts/bench.sh model             timing-model speed and memory: the 4096^3 GEMM,
+#                                      a DMA-heavy trace, 1 M-instruction mixed traces
 #
 # Builds the benchmark in Release (-O2) into build-bench/, then runs it; ARGS go to the
-# benchmark (e.g. --instructions 2000000 --repeat 5). Needs the packages that
-# scripts/quickstart.sh installs. Close other heavy work first: the figures are wall time.
+# parse benchmark (e.g. --instructions 2000000 --repeat 5). Each model workload runs in
+# its own process, so its peak RSS is its own; the mixed trace runs at three sizes to show
+# how memory grows with the trace. Needs the packages that scripts/quickstart.sh
+# installs. Close other heavy work first: the figures are wall time.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build-bench"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build_target() {
   log "Building $1 (Release, -O2) in build-bench/"
@@ -28,10 +32,21 @@ case "${1:-}" in
     log "Running trnsim_bench_parse $*"
     "$BUILD/bench/trnsim_bench_parse" "$@"
     ;;
+  model)
+    shift
+    build_target trnsim_bench_model
+    model="$BUILD/bench/trnsim_bench_model"
+    log "Running trnsim_bench_model"
+    "$model" --workload gemm
+    "$model" --workload dma --instructions 200000
+    for n in 250000 500000 1000000; do
+      "$model" --workload mixed --instructions "$n" --repeat 2
+    done
+    ;;
   -h|--help) usage ;;
   *)
     usage >&2
-    printf 'bench: error: expected a benchmark name: parse\n' >&2
+    printf 'bench: error: expected a benchmark name: parse, model\n' >&2
     exit 2
     ;;
 esac

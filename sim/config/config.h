@@ -171,14 +171,10 @@ struct DmaParams {
   double engine_bandwidth_gb_s = 23.0;  // practical figure, see the preset's comment
   double start_latency_ns = 1300.0;     // from semaphore to first byte
   double descriptor_ns = 600.0;         // descriptor generation per instruction
-  std::uint64_t chunk_bytes = 4096;     // TLM transfer granularity
   std::uint32_t queue_depth = 64;       // outstanding descriptors per queue
   // Fixed cost of each descriptor element (contiguous run) an engine processes; chosen so
   // that >= 4 KiB per partition reaches > 95 % of the engine's bandwidth.
   double element_overhead_ns = 8.0;
-  std::uint32_t max_outstanding_bursts = 8;  // per engine: back-pressure from the memories
-  // How far a DMA engine may run ahead of simulated time (loosely-timed TLM quantum).
-  double time_quantum_ns = 1000.0;
 
   bool operator==(const DmaParams&) const = default;
 };

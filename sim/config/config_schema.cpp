@@ -333,15 +333,10 @@ const Table& table_of(const DmaParams*) {
                                       "from semaphore to first byte"),
           field<&D::descriptor_ns>("descriptor_ns", kNonNegative, "ns",
                                    "descriptor generation per instruction"),
-          field<&D::chunk_bytes>("chunk_bytes", kAtLeastOne, "bytes", "TLM transfer granularity"),
           field<&D::queue_depth>("queue_depth", kAtLeastOne, "",
                                  "outstanding descriptors per queue"),
           field<&D::element_overhead_ns>("element_overhead_ns", kNonNegative, "ns",
                                          "cost of each descriptor element (contiguous run)"),
-          field<&D::max_outstanding_bursts>("max_outstanding_bursts", kAtLeastOne, "",
-                                            "bursts in flight per engine (back-pressure)"),
-          field<&D::time_quantum_ns>("time_quantum_ns", kPositive, "ns",
-                                     "how far an engine may run ahead of simulated time"),
       }};
   return table;
 }

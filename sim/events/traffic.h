@@ -8,11 +8,10 @@ namespace trnsim::events {
 struct MemoryTraffic {
   std::uint64_t hbm_bytes_read = 0;
   std::uint64_t hbm_bytes_written = 0;
-  double hbm_channel_busy_seconds = 0;  // summed over the channels of all chips
-  std::uint32_t hbm_channels = 0;       // per chip
-  std::uint32_t chips = 0;              // chips simulated
-  double dma_engine_busy_seconds = 0;   // summed over the DMA engines of all cores
-  std::uint32_t dma_engines = 0;        // in all simulated cores
+  double hbm_busy_seconds = 0;         // at full bandwidth, summed over chips
+  std::uint32_t chips = 0;             // chips simulated
+  double dma_engine_busy_seconds = 0;  // summed over the DMA engines of all cores
+  std::uint32_t dma_engines = 0;       // in all simulated cores
 };
 
 }  // namespace trnsim::events

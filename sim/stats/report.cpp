@@ -47,7 +47,7 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
       "dma     {} in {} transfers, {:.1f} GB/s; engines {:.1f} % busy; {} lost to HBM queueing\n",
       bytes_text(static_cast<double>(r.dma_bytes)), r.dma_transfers, dma_rate / 1e9,
       r.dma_engine_utilisation * 100, time_text(r.hbm_wait_seconds));
-  out += fmt::format("hbm     {} read, {} written; {:.1f} % of channel time busy\n",
+  out += fmt::format("hbm     {} read, {} written; {:.1f} % of bandwidth used\n",
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_read)),
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_written)),
                      r.hbm_utilisation * 100);

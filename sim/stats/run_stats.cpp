@@ -116,10 +116,7 @@ RunStats StatsCollector::finish(double seconds, bool completed,
     if (traffic.dma_engines > 0) {
       r.dma_engine_utilisation = traffic.dma_engine_busy_seconds / (seconds * traffic.dma_engines);
     }
-    if (traffic.hbm_channels > 0 && traffic.chips > 0) {
-      r.hbm_utilisation =
-          traffic.hbm_channel_busy_seconds / (seconds * traffic.hbm_channels * traffic.chips);
-    }
+    if (traffic.chips > 0) r.hbm_utilisation = traffic.hbm_busy_seconds / (seconds * traffic.chips);
   }
   r.hbm_wait_seconds = m_hbm_wait;
   return r;

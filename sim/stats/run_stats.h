@@ -57,7 +57,7 @@ struct RunStats {
   double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
 
   events::MemoryTraffic traffic;
-  double hbm_utilisation = 0;  // channel busy / (channels * chips * elapsed)
+  double hbm_utilisation = 0;  // bytes moved / (bandwidth * chips * elapsed)
 
   std::vector<StreamStats> streams;   // sorted by core, engine, queue
   std::vector<EngineTotals> engines;  // one per engine kind that ran

@@ -22,8 +22,7 @@ Chip::Chip(sc_core::sc_module_name name, EngineContext& ctx, std::uint32_t chip,
   m_router->initiator.bind(m_hbm->socket);
   for (auto& core : m_cores) {
     m_router->initiator.bind(core->sbuf().socket);
-    for (auto& dma : core->dma_engines())
-      dma->socket.bind(m_router->target);
+    core->dma().socket.bind(m_router->target);
   }
 }
 

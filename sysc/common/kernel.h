@@ -13,4 +13,7 @@ namespace trnsim::sysc {
 // integer truncation of periods accumulates into visible drift.
 void reset_kernel();
 
+// Kernel time ticks per nanosecond at that resolution.
+inline constexpr double kTicksPerNs = 1e6;
+
 }  // namespace trnsim::sysc

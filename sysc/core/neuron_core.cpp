@@ -13,13 +13,7 @@ NeuronCore::NeuronCore(sc_core::sc_module_name name, EngineContext& ctx, std::ui
     : sc_module(name), m_core_index(core_index), m_ports(ctx.cfg) {
   const config::SystemConfig& cfg = ctx.cfg;
   m_sbuf = std::make_unique<SbufTarget>("sbuf", cfg);
-  for (std::uint32_t e = 0; e < cfg.dma.engines; ++e) {
-    m_dma_engines.push_back(
-        std::make_unique<DmaEngine>(fmt::format("dma_engine{}", e).c_str(), cfg.dma, e));
-  }
-  std::vector<DmaEngine*> dma;
-  for (auto& e : m_dma_engines)
-    dma.push_back(e.get());
+  m_dma = std::make_unique<DmaEngines>("dma", cfg.dma);
 
   for (const trace::Stream& s : streams) {
     if (s.core_index != core_index) continue;
@@ -41,7 +35,7 @@ NeuronCore::NeuronCore(sc_core::sc_module_name name, EngineContext& ctx, std::ui
         break;
       case isa::Engine::kDma:
         m_engines.push_back(std::make_unique<DmaQueue>(fmt::format("dma_q{}", s.queue).c_str(), ctx,
-                                                       s, dma, tensors));
+                                                       s, *m_dma, tensors));
         break;
     }
   }

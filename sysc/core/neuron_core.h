@@ -8,7 +8,7 @@
 
 #include <systemc>
 
-#include "sysc/dma/dma_engine.h"
+#include "sysc/dma/dma_engines.h"
 #include "sysc/dma/dma_plan.h"
 #include "sysc/engine/engine_base.h"
 #include "sysc/memory/sbuf_target.h"
@@ -23,14 +23,15 @@ class NeuronCore : public sc_core::sc_module {
 
   std::uint32_t core_index() const { return m_core_index; }
   SbufTarget& sbuf() { return *m_sbuf; }
-  std::vector<std::unique_ptr<DmaEngine>>& dma_engines() { return m_dma_engines; }
+  DmaEngines& dma() { return *m_dma; }
+  const DmaEngines& dma() const { return *m_dma; }
   const std::vector<std::unique_ptr<EngineBase>>& engines() const { return m_engines; }
 
  private:
   std::uint32_t m_core_index;
   SramPorts m_ports;
   std::unique_ptr<SbufTarget> m_sbuf;
-  std::vector<std::unique_ptr<DmaEngine>> m_dma_engines;
+  std::unique_ptr<DmaEngines> m_dma;
   std::vector<std::unique_ptr<EngineBase>> m_engines;
 };
 

@@ -132,38 +132,19 @@ DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
   plan.src_bytes = src.total_bytes();
   plan.dst_bytes = dst.total_bytes();
 
-  // Rows go to engines in contiguous groups; each row is cut into bursts of at most
-  // chunk_bytes (of the wider side, when the copy converts dtypes).
+  // Rows go to engines in contiguous groups.
   const std::uint64_t rows = dst.rows();
-  const std::uint64_t src_row = src.row_bytes();
-  const std::uint64_t dst_row = dst.row_bytes();
-  const std::uint64_t chunk = std::max<std::uint64_t>(1, cfg.dma.chunk_bytes);
-  const std::uint64_t per_row =
-      std::max<std::uint64_t>(1, (std::max(src_row, dst_row) + chunk - 1) / chunk);
-  const double runs_per_burst = static_cast<double>(std::max(runs_in(src), runs_in(dst))) / per_row;
+  const double runs_per_row = static_cast<double>(std::max(runs_in(src), runs_in(dst)));
   const auto engines = static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg.dma.engines, rows));
-
   plan.slices.resize(engines);
   for (std::uint32_t e = 0; e < engines; ++e) {
     DmaSlice& slice = plan.slices[e];
     slice.engine = e;
     const std::uint64_t first = rows * e / engines;
-    const std::uint64_t last = rows * (e + 1) / engines;
-    slice.bursts.reserve((last - first) * per_row);
-    for (std::uint64_t row = first; row < last; ++row) {
-      for (std::uint64_t piece = 0; piece < per_row; ++piece) {
-        // Piece `piece` of `per_row` covers this share of the row on both sides.
-        auto span = [&](std::uint64_t bytes) {
-          const std::uint64_t lo = bytes * piece / per_row;
-          return std::pair{lo, bytes * (piece + 1) / per_row - lo};
-        };
-        auto [src_off, src_len] = span(src_row);
-        auto [dst_off, dst_len] = span(dst_row);
-        slice.bursts.push_back(DmaBurst{src.row_address(row) + src_off,
-                                        dst.row_address(row) + dst_off, src_len, dst_len,
-                                        runs_per_burst});
-      }
-    }
+    const std::uint64_t count = rows * (e + 1) / engines - first;
+    slice.src = DmaRows{src.row_address(first), src.stride[0], count, src.row_bytes()};
+    slice.dst = DmaRows{dst.row_address(first), dst.stride[0], count, dst.row_bytes()};
+    slice.runs = runs_per_row * static_cast<double>(count);
   }
   return plan;
 }

@@ -7,13 +7,10 @@ namespace trnsim::sysc {
 using sc_core::sc_time;
 
 DmaQueue::DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
-                   std::vector<DmaEngine*> engines, const TensorAddresses& tensors)
+                   DmaEngines& engines, const TensorAddresses& tensors)
     : EngineBase(name, ctx, std::move(stream), Clock(ctx.cfg.core.clock_ghz)),
-      m_engines(std::move(engines)),
-      m_tensors(tensors) {
-  for (DmaEngine* e : m_engines)
-    m_any_space |= e->space_freed();
-}
+      m_engines(engines),
+      m_tensors(tensors) {}
 
 void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& ev) {
   const trace::Program& p = m_ctx.program;
@@ -24,11 +21,11 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   // Every engine the transfer uses must have room in its hardware queue.
   auto all_accept = [&] {
     return std::all_of(plan.slices.begin(), plan.slices.end(), [&](const DmaSlice& s) {
-      return m_engines[s.engine]->can_accept(ins.queue);
+      return m_engines.can_accept(s.engine, ins.queue);
     });
   };
   while (!all_accept())
-    sc_core::wait(m_any_space);
+    sc_core::wait(m_engines.space_freed());
   const sc_time issue = sc_core::sc_time_stamp();
   ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] +=
       (issue - now).to_seconds();
@@ -52,10 +49,8 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   f.ev = ev;
   f.src = plan.src_memory;
   f.dst = plan.dst_memory;
-  for (DmaSlice& s : plan.slices) {
-    DmaEngine* engine = m_engines[s.engine];
-    engine->enqueue(DmaJob{std::move(s), ready, this, ev.index, ins.queue});
-  }
+  for (DmaSlice& s : plan.slices)
+    m_engines.enqueue(DmaJob{s, ready, this, ev.index, ins.queue});
 }
 
 void DmaQueue::slice_done(std::uint32_t instruction, std::uint32_t engine,

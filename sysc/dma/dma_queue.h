@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sysc/dma/dma_engine.h"
+#include "sysc/dma/dma_engines.h"
 #include "sysc/dma/dma_plan.h"
 #include "sysc/engine/engine_base.h"
 
@@ -20,7 +20,7 @@ namespace trnsim::sysc {
 class DmaQueue : public EngineBase, public DmaJobOwner {
  public:
   DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
-           std::vector<DmaEngine*> engines, const TensorAddresses& tensors);
+           DmaEngines& engines, const TensorAddresses& tensors);
 
   void slice_done(std::uint32_t instruction, std::uint32_t engine,
                   const DmaSliceDone& done) override;
@@ -38,10 +38,9 @@ class DmaQueue : public EngineBase, public DmaJobOwner {
     isa::Memory dst = isa::Memory::kSbuf;
   };
 
-  std::vector<DmaEngine*> m_engines;
+  DmaEngines& m_engines;
   const TensorAddresses& m_tensors;
   std::unordered_map<std::uint32_t, InFlight> m_in_flight;
-  sc_core::sc_event_or_list m_any_space;
 };
 
 }  // namespace trnsim::sysc

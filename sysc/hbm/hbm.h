@@ -1,14 +1,25 @@
-// The HBM of one chip, shared by all its cores: stacks x channels, each channel a server
-// with bandwidth bandwidth_gb_s / channels, addresses interleaved across channels every
-// interleave_bytes (the channel index XOR-folded with higher address digits, so that
-// power-of-two strides spread over the channels), and a fixed access latency. A TLM-2.0 target:
-// b_transport reserves the channels the transfer's bytes fall in, from the time the request arrives
-// (now + annotated delay), and returns the delay until the last byte is done. Fidelity: no
-// row-buffer, refresh or read/write turnaround effects; channels serve in order of request.
+// The HBM of one chip, shared by all its cores: a TLM-2.0 target with a total bandwidth
+// (bandwidth_gb_s), a fixed access latency, and stacks x channels that addresses are
+// interleaved over every interleave_bytes.
+//
+// Timing of a transaction of B bytes arriving at t (DMA engines send one per slice piece,
+// memory/transfer_shape.h):
+//  - sharing: the HBM is a first-come-first-served server of B / bandwidth, so what all
+//    engines of all cores move together never exceeds the bandwidth, and a congested HBM
+//    delays them (the "HBM bandwidth" stall);
+//  - parallelism: a transaction touching u interleave units can use at most min(u,
+//    channels) channels, so it streams for at least B / (min(u, channels) x the bandwidth
+//    of one channel): a narrow strided access is slower than a wide one;
+//  - the last byte is done one latency after it streamed.
+// Fidelity: channels are not individual servers, so two transactions hitting the same few
+// channels do not conflict more than any other two; the address interleaving (with XOR
+// folding in real controllers) spreads the traffic of tiled kernels evenly, which is what
+// this assumes. No row-buffer, refresh or read/write turnaround effects. Modelling
+// channels one by one costs a reservation per 256 bytes, which made DMA the bulk of the
+// simulation time for the accuracy of hot-spot cases that interleaving makes rare.
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include <tlm_utils/simple_target_socket.h>
 #include <systemc>
@@ -27,17 +38,21 @@ class Hbm : public sc_core::sc_module {
 
   std::uint64_t bytes_read() const { return m_bytes_read; }
   std::uint64_t bytes_written() const { return m_bytes_written; }
-  // Sum over channels of their busy time (for utilisation = this / (channels * elapsed)).
-  sc_core::sc_time channel_busy_total() const;
-  std::uint32_t channels() const { return static_cast<std::uint32_t>(m_channels.size()); }
+  // Time spent moving bytes at full bandwidth (utilisation = this / elapsed).
+  const sc_core::sc_time& busy_total() const { return m_server.busy_total(); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  std::size_t channel_of(std::uint64_t interleave_unit) const;
+  // Interleave units a transaction touches, capped at the number of channels.
+  std::uint64_t channels_touched(std::uint64_t offset, std::uint64_t row_bytes, std::uint64_t rows,
+                                 std::int64_t stride) const;
 
   const config::HbmParams& m_params;
-  std::vector<Server> m_channels;
-  double m_ns_per_byte;  // of one channel
+  Server m_server;
+  std::uint64_t m_channels;
+  double m_ns_per_byte;          // of the whole HBM
+  double m_ns_per_byte_channel;  // of one channel
+  sc_core::sc_time m_latency;
   std::uint64_t m_bytes_read = 0;
   std::uint64_t m_bytes_written = 0;
 };

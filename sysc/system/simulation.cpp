@@ -97,13 +97,10 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
       result.traffic.chips++;
       result.traffic.hbm_bytes_read += chip->hbm().bytes_read();
       result.traffic.hbm_bytes_written += chip->hbm().bytes_written();
-      result.traffic.hbm_channel_busy_seconds += chip->hbm().channel_busy_total().to_seconds();
-      result.traffic.hbm_channels = chip->hbm().channels();
+      result.traffic.hbm_busy_seconds += chip->hbm().busy_total().to_seconds();
       for (const auto& core : chip->cores()) {
-        for (const auto& dma : const_cast<NeuronCore&>(*core).dma_engines()) {
-          result.traffic.dma_engine_busy_seconds += dma->busy_total().to_seconds();
-          result.traffic.dma_engines++;
-        }
+        result.traffic.dma_engine_busy_seconds += core->dma().busy_total().to_seconds();
+        result.traffic.dma_engines += core->dma().count();
         for (const auto& e : core->engines()) {
           if (e->finished()) continue;
           result.completed = false;

@@ -154,12 +154,12 @@ TEST_CASE("the formatted diagnostic shows the source line and a caret") {
 TEST_CASE("config integers accept the shared number forms") {
   SystemConfig cfg = load_config_text(
       "sbuf: {bytes_per_partition: 0x3_8000}\nhbm: {capacity_bytes: 96Gi}\n"
-      "dma: {queue_depth: 1_000, chunk_bytes: 4K}\n",
+      "dma: {engines: 1_000, queue_depth: 4K}\n",
       "numbers.yaml");
   CHECK(cfg.sbuf.bytes_per_partition == 224 * 1024);
   CHECK(cfg.hbm.capacity_bytes == 96ull << 30);
-  CHECK(cfg.dma.queue_depth == 1000);
-  CHECK(cfg.dma.chunk_bytes == 4000);
+  CHECK(cfg.dma.engines == 1000);
+  CHECK(cfg.dma.queue_depth == 4000);
 }
 
 TEST_CASE("a value too large for its field is an error, not a wrap-around") {

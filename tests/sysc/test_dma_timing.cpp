@@ -122,11 +122,16 @@ TEST_CASE("DMA planning spreads partitions over the engines in contiguous groups
   const trace::Instruction& ins = run.program.instructions[0];
   const sysc::DmaPlan plan = sysc::plan_dma(run.program, ins, cfg, {});
   REQUIRE(plan.slices.size() == 16);
-  // 8 partitions per engine, each 8 KiB = two 4 KiB bursts.
-  for (const auto& s : plan.slices)
-    CHECK(s.bursts.size() == 16);
+  // 8 partitions of 8 KiB per engine, one descriptor element each.
+  for (const auto& s : plan.slices) {
+    CHECK(s.src.rows == 8);
+    CHECK(s.src.row_bytes == 8192);
+    CHECK(s.dst.rows == 8);
+    CHECK(s.runs == 8.0);
+  }
   CHECK(plan.src_bytes == 128u * 8192);
-  CHECK(plan.slices[1].bursts[0].src_address == 8u * 8192);
+  CHECK(plan.slices[1].src.address == 8u * 8192);
+  CHECK(plan.slices[1].src.stride == 8192);
 }
 
 TEST_CASE("a transfer to another chip is refused with its trace line until links are modelled") {

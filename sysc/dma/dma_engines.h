@@ -1,0 +1,112 @@
+// The DMA engines of one NeuronCore (dma.engines of them, 16 by default).
+//
+// Each engine has dma.queues hardware queues, served round-robin across queues and in
+// order within a queue. A job is the engine's slice of one DMA instruction (dma_plan.h); it
+// may start once it is ready (enqueue time plus the DMA start latency) and the engine is
+// free. The engine moves it through the chip router as two TLM-2.0 transactions covering
+// all its rows (memory/transfer_shape.h): a read of the source and a write of the
+// destination, each a b_transport whose annotated delay comes back as the time its last
+// byte is done. (One transaction per slice rather than per burst: the memories' timing
+// is computed from the bytes and rows, so finer transactions would only cost time.)
+//
+// Timing of a job starting at t:
+//  - the engine streams it for bytes / engine_bandwidth plus element_overhead_ns per
+//    descriptor element (contiguous run), or longer when a memory streams more slowly
+//    (a congested HBM: back-pressure, counted as HBM bandwidth stall);
+//  - the engine is free for its next job as soon as it has streamed: the memories' fixed
+//    latencies overlap the next job, as the hardware keeps several bursts in flight;
+//  - the last source byte has been read when the source finished plus its latency;
+//    the job has landed when the destination finished plus its latency.
+//
+// All engines of the core are one SC_METHOD that runs whenever some engine can start a
+// job: slices of one instruction become ready together, so one activation starts them all,
+// and the engines' times are computed, not waited for.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <systemc>
+#include <tlm>
+
+#include "config/config.h"
+#include "sysc/dma/dma_plan.h"
+#include "sysc/memory/transfer_shape.h"
+
+namespace trnsim::sysc {
+
+// When a job's data moved, reported back to whoever enqueued it.
+struct DmaSliceDone {
+  sc_core::sc_time start;      // the engine took the job
+  sc_core::sc_time read_done;  // last source byte read
+  sc_core::sc_time end;        // last destination byte written
+  std::uint64_t bytes = 0;
+  double hbm_wait = 0;  // seconds the engine was held up by the memories
+};
+
+class DmaJobOwner {
+ public:
+  virtual ~DmaJobOwner() = default;
+  // Called when the job starts, with the times it will reach (all >= now).
+  virtual void slice_done(std::uint32_t instruction, std::uint32_t engine,
+                          const DmaSliceDone& done) = 0;
+};
+
+struct DmaJob {
+  DmaSlice slice;
+  sc_core::sc_time ready;  // may start from then on
+  DmaJobOwner* owner = nullptr;
+  std::uint32_t instruction = 0;
+  std::uint8_t queue = 0;
+};
+
+class DmaEngines : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<DmaEngines> socket;
+
+  SC_HAS_PROCESS(DmaEngines);
+  DmaEngines(sc_core::sc_module_name name, const config::DmaParams& params);
+  ~DmaEngines() override;
+
+  std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
+  bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
+    return m_engines[engine].queues[queue].size() < m_params.queue_depth;
+  }
+  void enqueue(DmaJob job);
+  // Notified whenever a job leaves a queue (space for more).
+  const sc_core::sc_event& space_freed() const { return m_space_freed; }
+  // Sum over engines of the time they spent streaming.
+  sc_core::sc_time busy_total() const;
+
+ private:
+  struct Engine {
+    std::vector<std::deque<DmaJob>> queues;
+    std::size_t next_queue = 0;  // round-robin position
+    std::size_t waiting = 0;     // jobs in all queues
+    sc_core::sc_time free_at = sc_core::SC_ZERO_TIME;
+    sc_core::sc_time busy = sc_core::SC_ZERO_TIME;
+  };
+
+  void dispatch();  // the SC_METHOD: starts every job that can start now
+  // The next ready job of `e` at `now`, round-robin across its queues.
+  bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
+  DmaSliceDone start(Engine& e, const DmaJob& job, const sc_core::sc_time& now);
+  // One transaction; returns when its target finished streaming and sets `done` to when
+  // its last byte is done (fixed latency included).
+  sc_core::sc_time transport(tlm::tlm_command command, const DmaRows& rows,
+                             const sc_core::sc_time& arrival, sc_core::sc_time& done);
+  void schedule(const sc_core::sc_time& now);
+
+  const config::DmaParams& m_params;
+  std::vector<Engine> m_engines;
+  sc_core::sc_event m_wake;
+  sc_core::sc_event m_space_freed;
+  tlm::tlm_generic_payload m_payload;
+  TransferShape m_shape;
+  unsigned char m_dummy_data = 0;
+  double m_ns_per_byte;
+};
+
+}  // namespace trnsim::sysc
