@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -28,7 +29,7 @@ class ChipRouter : public sc_core::sc_module {
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   std::uint32_t m_chip;
-  std::map<std::uint32_t, int> m_sbuf_port_of_core;
+  std::vector<int> m_sbuf_port_of_core;  // by core number; -1 for a core not simulated
 };
 
 }  // namespace trnsim::sysc

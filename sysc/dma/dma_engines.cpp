@@ -14,8 +14,10 @@ DmaEngines::DmaEngines(sc_core::sc_module_name name, const config::DmaParams& pa
       m_params(params),
       m_engines(params.engines),
       m_ns_per_byte(1.0 / params.engine_bandwidth_gb_s) {  // GB/s == bytes/ns
-  for (Engine& e : m_engines)
-    e.queues.resize(params.queues);
+  for (Engine& e : m_engines) {
+    e.per_queue.resize(params.queues);
+    e.seen.resize(params.queues);
+  }
   SC_METHOD(dispatch);
   sensitive << m_wake;
   dont_initialize();
@@ -43,24 +45,35 @@ void DmaEngines::enqueue(DmaJob job) {
   Engine& e = m_engines[job.slice.engine];
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time at = std::max({job.ready, e.free_at, now});
-  e.queues[job.queue].push_back(std::move(job));
-  e.waiting++;
+  e.per_queue[job.queue]++;
+  e.jobs.push_back(std::move(job));
   m_wake.notify(at - now);  // an earlier pending wake-up stays
 }
 
 bool DmaEngines::pick(Engine& e, const sc_time& now, DmaJob& job) {
-  const std::size_t n = e.queues.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& q = e.queues[(e.next_queue + i) % n];
-    if (!q.empty() && q.front().ready <= now) {
-      job = std::move(q.front());
-      q.pop_front();
-      e.waiting--;
-      e.next_queue = (e.next_queue + i + 1) % n;
-      return true;
+  // Round-robin: among the queues whose head is ready, the first at or after next_queue,
+  // cyclically.
+  const auto queues = static_cast<std::uint32_t>(e.per_queue.size());
+  const std::uint64_t generation = ++e.generation;
+  std::size_t best = e.jobs.size();
+  std::uint32_t best_distance = queues;
+  for (std::size_t i = 0; i < e.jobs.size() && e.jobs[i].ready <= now; ++i) {
+    const std::uint32_t q = e.jobs[i].queue;
+    if (e.seen[q] == generation) continue;  // not the head of its queue
+    e.seen[q] = generation;
+    const std::uint32_t distance = q >= e.next_queue ? q - e.next_queue : q + queues - e.next_queue;
+    if (distance < best_distance) {
+      best = i;
+      best_distance = distance;
+      if (distance == 0) break;
     }
   }
-  return false;
+  if (best == e.jobs.size()) return false;
+  job = std::move(e.jobs[best]);
+  e.jobs.erase(e.jobs.begin() + static_cast<std::ptrdiff_t>(best));
+  e.per_queue[job.queue]--;
+  e.next_queue = job.queue + 1u < queues ? job.queue + 1u : 0;
+  return true;
 }
 
 void DmaEngines::dispatch() {
@@ -68,7 +81,7 @@ void DmaEngines::dispatch() {
   bool started = false;
   for (Engine& e : m_engines) {
     DmaJob job;
-    while (e.waiting > 0 && e.free_at <= now && pick(e, now, job)) {
+    while (!e.jobs.empty() && e.free_at <= now && pick(e, now, job)) {
       started = true;
       const DmaSliceDone done = start(e, job, now);
       job.owner->slice_done(job.instruction, job.slice.engine, done);
@@ -82,16 +95,8 @@ void DmaEngines::schedule(const sc_time& now) {
   bool any = false;
   sc_time next;
   for (const Engine& e : m_engines) {
-    if (e.waiting == 0) continue;
-    bool head = false;
-    sc_time ready;
-    for (const auto& q : e.queues) {
-      if (!q.empty() && (!head || q.front().ready < ready)) {
-        ready = q.front().ready;
-        head = true;
-      }
-    }
-    const sc_time at = std::max(ready, e.free_at);
+    if (e.jobs.empty()) continue;
+    const sc_time at = std::max(e.jobs.front().ready, e.free_at);
     if (!any || at < next) next = at;
     any = true;
   }
@@ -133,7 +138,7 @@ DmaSliceDone DmaEngines::start(Engine& e, const DmaJob& job, const sc_time& now)
   e.free_at = std::max({streaming, read_streamed, written_streamed});
   done.read_done = std::max(streaming, read_streamed) + read_latency;
   done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
-  done.hbm_wait = (e.free_at - streaming).to_seconds();
+  done.hbm_wait = seconds(e.free_at - streaming);
   e.busy += streaming - now;
   return done;
 }

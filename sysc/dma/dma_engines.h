@@ -24,7 +24,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -72,7 +71,7 @@ class DmaEngines : public sc_core::sc_module {
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
   bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
-    return m_engines[engine].queues[queue].size() < m_params.queue_depth;
+    return m_engines[engine].per_queue[queue] < m_params.queue_depth;
   }
   void enqueue(DmaJob job);
   // Notified whenever a job leaves a queue (space for more).
@@ -81,17 +80,24 @@ class DmaEngines : public sc_core::sc_module {
   sc_core::sc_time busy_total() const;
 
  private:
+  // The hardware queues of one engine are kept as one list of waiting jobs in enqueue
+  // order, which is also ready order (ready = enqueue time + a constant latency); a job is
+  // at the head of its queue when no earlier job in the list has the same queue. An engine
+  // rarely has more than a few jobs waiting, so one short contiguous list is cheaper to
+  // scan than queues x engines separate containers.
   struct Engine {
-    std::vector<std::deque<DmaJob>> queues;
-    std::size_t next_queue = 0;  // round-robin position
-    std::size_t waiting = 0;     // jobs in all queues
+    std::vector<DmaJob> jobs;
+    std::vector<std::uint32_t> per_queue;  // jobs waiting in each hardware queue
+    std::vector<std::uint64_t> seen;       // per queue: pick() generation that saw its head
+    std::uint64_t generation = 0;
+    std::uint32_t next_queue = 0;  // round-robin position
     sc_core::sc_time free_at = sc_core::SC_ZERO_TIME;
     sc_core::sc_time busy = sc_core::SC_ZERO_TIME;
   };
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
   // The next ready job of `e` at `now`, round-robin across its queues.
-  bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
+  static bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
   DmaSliceDone start(Engine& e, const DmaJob& job, const sc_core::sc_time& now);
   // One transaction; returns when its target finished streaming and sets `done` to when
   // its last byte is done (fixed latency included).

@@ -27,8 +27,7 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   while (!all_accept())
     sc_core::wait(m_engines.space_freed());
   const sc_time issue = sc_core::sc_time_stamp();
-  ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] +=
-      (issue - now).to_seconds();
+  ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] += seconds(issue - now);
   ev.issue = seconds(issue);
   ev.bytes = std::max(plan.src_bytes, plan.dst_bytes);
 

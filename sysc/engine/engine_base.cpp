@@ -6,10 +6,6 @@ namespace trnsim::sysc {
 
 using sc_core::sc_time;
 
-double seconds(const sc_time& t) {
-  return t.to_seconds();
-}
-
 EngineBase::EngineBase(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
                        Clock clock)
     : sc_module(name), m_ctx(ctx), m_stream(std::move(stream)), m_clock(clock) {

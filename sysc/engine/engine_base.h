@@ -82,6 +82,4 @@ class EngineBase : public sc_core::sc_module {
   sc_core::sc_event m_completion_due;
 };
 
-double seconds(const sc_core::sc_time& t);
-
 }  // namespace trnsim::sysc

@@ -1,6 +1,7 @@
 #include "sysc/hbm/hbm.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "sysc/common/clock.h"
 #include "sysc/memory/address_map.h"
@@ -18,15 +19,17 @@ Hbm::Hbm(sc_core::sc_module_name name, const config::HbmParams& params)
           std::max<std::uint64_t>(1, std::uint64_t{params.stacks} * params.channels_per_stack)),
       m_ns_per_byte(1.0 / params.bandwidth_gb_s),  // GB/s == bytes/ns
       m_ns_per_byte_channel(static_cast<double>(m_channels) / params.bandwidth_gb_s),
-      m_latency(nanoseconds(params.latency_ns)) {
+      m_latency(nanoseconds(params.latency_ns)),
+      m_unit_shift(static_cast<unsigned>(std::countr_zero(params.interleave_bytes))) {
   socket.register_b_transport(this, &Hbm::b_transport);
 }
 
 std::uint64_t Hbm::channels_touched(std::uint64_t offset, std::uint64_t row_bytes,
                                     std::uint64_t rows, std::int64_t stride) const {
-  const std::uint64_t unit = std::max<std::uint64_t>(1, m_params.interleave_bytes);
+  // interleave_bytes is a power of two (the config loader checks).
+  const std::uint64_t unit = m_params.interleave_bytes;
   if (row_bytes == 0) return 1;
-  const std::uint64_t per_row = (offset % unit + row_bytes + unit - 1) / unit;
+  const std::uint64_t per_row = ((offset & (unit - 1)) + row_bytes + unit - 1) >> m_unit_shift;
   // Rows closer together than a unit share units; otherwise each row has its own.
   const std::uint64_t distance = static_cast<std::uint64_t>(stride < 0 ? -stride : stride);
   const std::uint64_t rows_apart = distance >= unit ? rows : 1;

@@ -53,6 +53,7 @@ class Hbm : public sc_core::sc_module {
   double m_ns_per_byte;          // of the whole HBM
   double m_ns_per_byte_channel;  // of one channel
   sc_core::sc_time m_latency;
+  unsigned m_unit_shift;  // log2(interleave_bytes)
   std::uint64_t m_bytes_read = 0;
   std::uint64_t m_bytes_written = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sysc/common/clock.h"
+
 namespace trnsim::sysc {
 
 namespace {
@@ -79,8 +81,7 @@ sc_core::sc_time SramPorts::acquire(isa::Engine engine, const trace::Program& p,
       reason = n.reason;
     }
   }
-  if (start > earliest)
-    ev.stall[static_cast<std::size_t>(reason)] += (start - earliest).to_seconds();
+  if (start > earliest) ev.stall[static_cast<std::size_t>(reason)] += seconds(start - earliest);
   for (const Need& n : m_scratch)
     n.server->reserve(start, occupancy);
   return start;

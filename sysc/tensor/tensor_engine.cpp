@@ -20,7 +20,7 @@ double TensorEngine::throttle_factor(const sc_time& start) {
   if (!m_used || start - m_last_active > reengage) m_ramp_start = start;
   const double ramp = m_params.throttle_ramp_us * 1e-6;
   const double progress =
-      ramp <= 0 ? 1.0 : std::min(1.0, (start - m_ramp_start).to_seconds() / ramp);
+      ramp <= 0 ? 1.0 : std::min(1.0, seconds(start - m_ramp_start) / ramp);
   return m_params.throttle_start_fraction + (1.0 - m_params.throttle_start_fraction) * progress;
 }
 

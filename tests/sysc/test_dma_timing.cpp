@@ -1,6 +1,10 @@
 // DMA queues, engines and HBM: transfer times and bandwidth sharing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "sim_harness.h"
@@ -70,6 +74,41 @@ TEST_CASE("strided transfers pay per descriptor element") {
   const double extra =
       (strided.recorder.completed[0].complete - contiguous.recorder.completed[0].complete) * 1e9;
   CHECK(extra == doctest::Approx(2047 * cfg.dma.element_overhead_ns).epsilon(0.01));
+}
+
+TEST_CASE("an engine serves its hardware queues round-robin, in order within each queue") {
+  config::SystemConfig cfg;
+  cfg.dma.engines = 1;
+  // q0 issues four 64 KiB copies A1..A4 every descriptor_ns (600 ns): ready at 1.3, 1.9,
+  // 2.5 and 3.1 us. q1 first runs 2400 nops (1 cycle each at 1.2 GHz: 2 us), so its copy
+  // B1 issues at 2 us and is ready at 3.3 us. A1 starts at 1.3 us and streams
+  // 65536 / 23 + 8 = 2857 ns, until 4.16 us. Then A2 (ready since 1.9) and B1 (since
+  // 3.3) both wait: round-robin takes q1 next, B1, although A2 has waited longer; first
+  // come first served would take A2. Then A2, A3, A4 in queue order.
+  std::string text = ".trace 1\n";
+  for (int i = 0; i < 4; ++i) {
+    text +=
+        fmt::format("dma.q0: copy sbuf[{}:{}]@0x0.bf16[32768], hbm@{:#x}.bf16[1:32768, 32768]\n", i,
+                    i + 1, i * 65536);
+  }
+  for (int i = 0; i < 2400; ++i)
+    text += "dma.q1: nop\n";
+  text += "dma.q1: copy sbuf[8:9]@0x0.bf16[32768], hbm@0x100000.bf16[1:32768, 32768]\n";
+  test::Run run = test::run_trace(text, cfg);
+  REQUIRE(run.result.completed);
+  REQUIRE(run.recorder.transfers.size() == 5);
+  std::vector<std::pair<double, std::uint32_t>> starts;  // (start, source line)
+  for (const auto& t : run.recorder.transfers)
+    starts.emplace_back(t.start, run.program.instructions[t.instruction].line);
+  std::sort(starts.begin(), starts.end());
+  const std::uint32_t b1 = 2 + 4 + 2400;
+  CHECK(starts[0].second == 2);
+  CHECK(starts[1].second == b1);
+  CHECK(starts[2].second == 3);
+  CHECK(starts[3].second == 4);
+  CHECK(starts[4].second == 5);
+  const double a1_end_ns = 1300 + 65536.0 / 23 + 8;
+  CHECK(starts[1].first * 1e9 == doctest::Approx(a1_end_ns).epsilon(1e-9));
 }
 
 TEST_CASE("a DMA's post is applied once, when every engine's slice has landed") {
