@@ -14,13 +14,29 @@ TensorEngine::TensorEngine(sc_core::sc_module_name name, EngineContext& ctx, tra
       m_params(ctx.cfg.tensor),
       m_ports(ports) {}
 
+sc_time TensorEngine::streamed_within(const sc_time& from, const sc_time& to) {
+  while (!m_streaming.empty() && m_streaming.front().second <= from)
+    m_streaming.pop_front();
+  sc_time total = sc_core::SC_ZERO_TIME;
+  for (const auto& [begin, end] : m_streaming) {
+    const sc_time b = std::max(begin, from);
+    const sc_time e = std::min(end, to);
+    if (e > b) total += e - b;
+  }
+  return total;
+}
+
 double TensorEngine::throttle_factor(const sc_time& start) {
   if (!m_params.throttle) return 1.0;
-  const sc_time reengage = nanoseconds(m_params.throttle_reengage_us * 1e3);
-  if (!m_used || start - m_last_active > reengage) m_ramp_start = start;
+  const sc_time window = nanoseconds(m_params.throttle_reengage_us * 1e3);
+  if (!m_used) {
+    m_ramp_start = start;
+  } else if (start >= m_ramp_start + window &&
+             streamed_within(start - window, start) * 2 < window) {
+    m_ramp_start = start;  // under half busy for a whole window: throttling engages again
+  }
   const double ramp = m_params.throttle_ramp_us * 1e-6;
-  const double progress =
-      ramp <= 0 ? 1.0 : std::min(1.0, seconds(start - m_ramp_start) / ramp);
+  const double progress = ramp <= 0 ? 1.0 : std::min(1.0, seconds(start - m_ramp_start) / ramp);
   return m_params.throttle_start_fraction + (1.0 - m_params.throttle_start_fraction) * progress;
 }
 
@@ -65,7 +81,13 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
   const sc_time flowed = start + clk.cycles(c.flow / factor);
   const sc_time complete = flowed + clk.cycles(c.fill_drain + c.psum_write);
   m_port_free = start + stream;
-  m_last_active = m_port_free;
+  if (m_params.throttle) {
+    if (!m_streaming.empty() && m_streaming.back().second >= start) {
+      m_streaming.back().second = m_port_free;
+    } else {
+      m_streaming.emplace_back(start, m_port_free);
+    }
+  }
   if (m_params.background_weight_load) {
     m_shadow_free = start;  // this matmul's weights moved to the active buffer
     m_next_issue = start;   // the next one may begin loading right away

@@ -32,11 +32,13 @@ TEST_CASE(
   CHECK(mfu <= 1.0);
 }
 
-// Skipped until the GEMM generator prefetches deeper for memory-bound shapes: each B load
-// waits for its ring slot, so the 1.3 us DMA start latency is exposed on every tile and the
-// GEMV lands about 14 % above the bound (105.7 us against 92.5 us).
-TEST_CASE("a memory-bound 1 x 4096 x 4096 GEMV lands within 10 % of the bound the config implies" *
-          doctest::skip()) {
+// What separates the GEMV from its bound, all of it DMA engine time (the engines are busy
+// ~95 % of the run): each 128-partition B load pays 8 descriptor elements of 8 ns per
+// engine on top of its 2.85 us of streaming (~2 %); the vector x arrives as 4096 scattered
+// 2-byte elements, one per partition per K tile (~2 %); and after the last B tile the
+// results still go PSUM -> SBUF -> HBM, behind another DMA start latency (~3 %). It lands
+// at about 100.4 us against 92.5 us.
+TEST_CASE("a memory-bound 1 x 4096 x 4096 GEMV lands within 10 % of the bound the config implies") {
   const config::SystemConfig cfg = trn2();
   gen::GemmOptions o;
   o.m = 1;
