@@ -76,18 +76,48 @@ bool DmaEngines::pick(Engine& e, const sc_time& now, DmaJob& job) {
   return true;
 }
 
+namespace {
+
+// Whether `next` continues the rows of `first` (which already covers `count` rows).
+bool continues(const DmaRows& first, std::uint64_t count, const DmaRows& next) {
+  return next.stride == first.stride && next.row_bytes == first.row_bytes &&
+         next.address == first.address + static_cast<std::uint64_t>(
+                                             first.stride * static_cast<std::int64_t>(count));
+}
+
+}  // namespace
+
 void DmaEngines::dispatch() {
   const sc_time now = sc_core::sc_time_stamp();
-  bool started = false;
+  m_starting.clear();
   for (Engine& e : m_engines) {
     DmaJob job;
-    while (!e.jobs.empty() && e.free_at <= now && pick(e, now, job)) {
-      started = true;
-      const DmaSliceDone done = start(e, job, now);
-      job.owner->slice_done(job.instruction, job.slice.engine, done);
-    }
+    // An engine starts at most one job now: it is busy streaming it afterwards (a job
+    // with nothing to stream frees it at once, and the next is taken at the next wake-up).
+    if (!e.jobs.empty() && e.free_at <= now && pick(e, now, job))
+      m_starting.push_back(std::move(job));
   }
-  if (started) m_space_freed.notify(sc_core::SC_ZERO_TIME);
+  // Slices of one instruction starting together on neighbouring engines cover neighbouring
+  // rows: they go to the memories as one transaction pair, which shares the bandwidth
+  // between them rather than serving them one after the other.
+  for (std::size_t first = 0; first < m_starting.size();) {
+    const DmaJob& lead = m_starting[first];
+    DmaRows src = lead.slice.src;
+    DmaRows dst = lead.slice.dst;
+    std::size_t last = first + 1;
+    for (; last < m_starting.size(); ++last) {
+      const DmaJob& j = m_starting[last];
+      if (j.owner != lead.owner || j.instruction != lead.instruction ||
+          !continues(src, src.rows, j.slice.src) || !continues(dst, dst.rows, j.slice.dst)) {
+        break;
+      }
+      src.rows += j.slice.src.rows;
+      dst.rows += j.slice.dst.rows;
+    }
+    start(first, last, src, dst, now);
+    first = last;
+  }
+  if (!m_starting.empty()) m_space_freed.notify(sc_core::SC_ZERO_TIME);
   schedule(now);
 }
 
@@ -103,44 +133,48 @@ void DmaEngines::schedule(const sc_time& now) {
   if (any) m_wake.notify(next > now ? next - now : sc_core::SC_ZERO_TIME);
 }
 
-sc_time DmaEngines::transport(tlm::tlm_command command, const DmaRows& rows, const sc_time& arrival,
+sc_time DmaEngines::transport(tlm::tlm_command command, const DmaRows& rows, const sc_time& now,
                               sc_time& done) {
-  const sc_time now = sc_core::sc_time_stamp();
   m_payload.set_command(command);
   m_payload.set_address(rows.address);
   m_payload.set_data_length(static_cast<unsigned>(rows.bytes()));
   m_payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   m_shape.rows = rows.rows;
   m_shape.row_stride = rows.stride;
-  m_shape.stream_end = arrival;
-  sc_time delay = arrival - now;
+  m_shape.stream_end = now;
+  sc_time delay = sc_core::SC_ZERO_TIME;
   socket->b_transport(m_payload, delay);
   done = now + delay;
-  return std::max(arrival, m_shape.stream_end);
+  return std::max(now, m_shape.stream_end);
 }
 
-DmaSliceDone DmaEngines::start(Engine& e, const DmaJob& job, const sc_time& now) {
-  const DmaSlice& s = job.slice;
-  const std::uint64_t bytes = std::max(s.src.bytes(), s.dst.bytes());
-  const sc_time streaming = now + nanoseconds(static_cast<double>(bytes) * m_ns_per_byte +
-                                              s.runs * m_params.element_overhead_ns);
+void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, const DmaRows& dst,
+                       const sc_time& now) {
   sc_time read_done;
   sc_time write_done;
   // The write starts as data arrives: both sides stream at once.
-  const sc_time read_streamed = transport(tlm::TLM_READ_COMMAND, s.src, now, read_done);
-  const sc_time written_streamed = transport(tlm::TLM_WRITE_COMMAND, s.dst, now, write_done);
-
-  DmaSliceDone done;
-  done.start = now;
-  done.bytes = bytes;
+  const sc_time read_streamed = transport(tlm::TLM_READ_COMMAND, src, now, read_done);
+  const sc_time written_streamed = transport(tlm::TLM_WRITE_COMMAND, dst, now, write_done);
   const sc_time read_latency = read_done - read_streamed;
   const sc_time write_latency = write_done - written_streamed;
-  e.free_at = std::max({streaming, read_streamed, written_streamed});
-  done.read_done = std::max(streaming, read_streamed) + read_latency;
-  done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
-  done.hbm_wait = seconds(e.free_at - streaming);
-  e.busy += streaming - now;
-  return done;
+
+  for (std::size_t i = first; i < last; ++i) {
+    const DmaJob& job = m_starting[i];
+    const DmaSlice& s = job.slice;
+    Engine& e = m_engines[s.engine];
+    const std::uint64_t bytes = std::max(s.src.bytes(), s.dst.bytes());
+    const sc_time streaming = now + nanoseconds(static_cast<double>(bytes) * m_ns_per_byte +
+                                                s.runs * m_params.element_overhead_ns);
+    DmaSliceDone done;
+    done.start = now;
+    done.bytes = bytes;
+    e.free_at = std::max({streaming, read_streamed, written_streamed});
+    done.read_done = std::max(streaming, read_streamed) + read_latency;
+    done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
+    done.hbm_wait = seconds(e.free_at - streaming);
+    e.busy += streaming - now;
+    job.owner->slice_done(job.instruction, s.engine, done);
+  }
 }
 
 }  // namespace trnsim::sysc

@@ -20,7 +20,10 @@
 //
 // All engines of the core are one SC_METHOD that runs whenever some engine can start a
 // job: slices of one instruction become ready together, so one activation starts them all,
-// and the engines' times are computed, not waited for.
+// and the engines' times are computed, not waited for. Slices of one instruction starting
+// together on neighbouring engines cover neighbouring rows, and go to the memories as one
+// transaction pair: the memories see the engines' combined demand at once and share their
+// bandwidth between them (each engine still streams its own slice at its own rate).
 #pragma once
 
 #include <cstdint>
@@ -98,15 +101,18 @@ class DmaEngines : public sc_core::sc_module {
   void dispatch();  // the SC_METHOD: starts every job that can start now
   // The next ready job of `e` at `now`, round-robin across its queues.
   static bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
-  DmaSliceDone start(Engine& e, const DmaJob& job, const sc_core::sc_time& now);
-  // One transaction; returns when its target finished streaming and sets `done` to when
-  // its last byte is done (fixed latency included).
+  // Starts m_starting[first, last), whose rows together are `src` and `dst`.
+  void start(std::size_t first, std::size_t last, const DmaRows& src, const DmaRows& dst,
+             const sc_core::sc_time& now);
+  // One transaction arriving now; returns when its target finished streaming and sets
+  // `done` to when its last byte is done (fixed latency included).
   sc_core::sc_time transport(tlm::tlm_command command, const DmaRows& rows,
-                             const sc_core::sc_time& arrival, sc_core::sc_time& done);
+                             const sc_core::sc_time& now, sc_core::sc_time& done);
   void schedule(const sc_core::sc_time& now);
 
   const config::DmaParams& m_params;
   std::vector<Engine> m_engines;
+  std::vector<DmaJob> m_starting;  // jobs dispatch() is starting, in engine order
   sc_core::sc_event m_wake;
   sc_core::sc_event m_space_freed;
   tlm::tlm_generic_payload m_payload;
