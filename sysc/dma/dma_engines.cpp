@@ -15,8 +15,9 @@ DmaEngines::DmaEngines(sc_core::sc_module_name name, const config::DmaParams& pa
       m_engines(params.engines),
       m_ns_per_byte(1.0 / params.engine_bandwidth_gb_s) {  // GB/s == bytes/ns
   for (Engine& e : m_engines) {
-    e.per_queue.resize(params.queues);
-    e.seen.resize(params.queues);
+    e.head.assign(params.queues, kNone);
+    e.tail.assign(params.queues, kNone);
+    e.count.assign(params.queues, 0);
   }
   SC_METHOD(dispatch);
   sensitive << m_wake;
@@ -45,35 +46,59 @@ void DmaEngines::enqueue(DmaJob job) {
   Engine& e = m_engines[job.slice.engine];
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time at = std::max({job.ready, e.free_at, now});
-  e.per_queue[job.queue]++;
-  e.jobs.push_back(std::move(job));
+  const std::uint32_t q = job.queue;
+  std::uint32_t slot;
+  if (e.free_slots.empty()) {
+    slot = static_cast<std::uint32_t>(e.pool.size());
+    e.pool.push_back(std::move(job));
+    e.next.push_back(kNone);
+  } else {
+    slot = e.free_slots.back();
+    e.free_slots.pop_back();
+    e.pool[slot] = std::move(job);
+    e.next[slot] = kNone;
+  }
+  if (e.head[q] == kNone) {
+    if (e.active.empty() || e.pool[slot].ready < e.head_ready) e.head_ready = e.pool[slot].ready;
+    e.head[q] = slot;
+    e.active.insert(std::lower_bound(e.active.begin(), e.active.end(), q), q);
+  } else {
+    e.next[e.tail[q]] = slot;
+  }
+  e.tail[q] = slot;
+  e.count[q]++;
   m_wake.notify(at - now);  // an earlier pending wake-up stays
 }
 
+void DmaEngines::update_head_ready(Engine& e) {
+  for (std::size_t i = 0; i < e.active.size(); ++i) {
+    const sc_time& ready = e.pool[e.head[e.active[i]]].ready;
+    if (i == 0 || ready < e.head_ready) e.head_ready = ready;
+  }
+}
+
 bool DmaEngines::pick(Engine& e, const sc_time& now, DmaJob& job) {
+  if (e.active.empty() || e.head_ready > now) return false;
   // Round-robin: among the queues whose head is ready, the first at or after next_queue,
   // cyclically.
-  const auto queues = static_cast<std::uint32_t>(e.per_queue.size());
-  const std::uint64_t generation = ++e.generation;
-  std::size_t best = e.jobs.size();
-  std::uint32_t best_distance = queues;
-  for (std::size_t i = 0; i < e.jobs.size() && e.jobs[i].ready <= now; ++i) {
-    const std::uint32_t q = e.jobs[i].queue;
-    if (e.seen[q] == generation) continue;  // not the head of its queue
-    e.seen[q] = generation;
-    const std::uint32_t distance = q >= e.next_queue ? q - e.next_queue : q + queues - e.next_queue;
-    if (distance < best_distance) {
-      best = i;
-      best_distance = distance;
-      if (distance == 0) break;
-    }
+  const std::size_t n = e.active.size();
+  const auto first = static_cast<std::size_t>(
+      std::lower_bound(e.active.begin(), e.active.end(), e.next_queue) - e.active.begin());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t at = first + i < n ? first + i : first + i - n;
+    const std::uint32_t q = e.active[at];
+    const std::uint32_t slot = e.head[q];
+    if (e.pool[slot].ready > now) continue;
+    job = std::move(e.pool[slot]);
+    e.head[q] = e.next[slot];
+    if (e.head[q] == kNone) e.active.erase(e.active.begin() + static_cast<std::ptrdiff_t>(at));
+    e.count[q]--;
+    e.free_slots.push_back(slot);
+    e.next_queue = q + 1u < e.head.size() ? q + 1u : 0;
+    update_head_ready(e);
+    return true;
   }
-  if (best == e.jobs.size()) return false;
-  job = std::move(e.jobs[best]);
-  e.jobs.erase(e.jobs.begin() + static_cast<std::ptrdiff_t>(best));
-  e.per_queue[job.queue]--;
-  e.next_queue = job.queue + 1u < queues ? job.queue + 1u : 0;
-  return true;
+  return false;
 }
 
 namespace {
@@ -94,8 +119,7 @@ void DmaEngines::dispatch() {
     DmaJob job;
     // An engine starts at most one job now: it is busy streaming it afterwards (a job
     // with nothing to stream frees it at once, and the next is taken at the next wake-up).
-    if (!e.jobs.empty() && e.free_at <= now && pick(e, now, job))
-      m_starting.push_back(std::move(job));
+    if (e.free_at <= now && pick(e, now, job)) m_starting.push_back(std::move(job));
   }
   // Slices of one instruction starting together on neighbouring engines cover neighbouring
   // rows: they go to the memories as one transaction pair, which shares the bandwidth
@@ -125,8 +149,8 @@ void DmaEngines::schedule(const sc_time& now) {
   bool any = false;
   sc_time next;
   for (const Engine& e : m_engines) {
-    if (e.jobs.empty()) continue;
-    const sc_time at = std::max(e.jobs.front().ready, e.free_at);
+    if (e.active.empty()) continue;
+    const sc_time at = std::max(e.head_ready, e.free_at);
     if (!any || at < next) next = at;
     any = true;
   }

@@ -74,7 +74,7 @@ class DmaEngines : public sc_core::sc_module {
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
   bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
-    return m_engines[engine].per_queue[queue] < m_params.queue_depth;
+    return m_engines[engine].count[queue] < m_params.queue_depth;
   }
   void enqueue(DmaJob job);
   // Notified whenever a job leaves a queue (space for more).
@@ -83,17 +83,22 @@ class DmaEngines : public sc_core::sc_module {
   sc_core::sc_time busy_total() const;
 
  private:
-  // The hardware queues of one engine are kept as one list of waiting jobs in enqueue
-  // order, which is also ready order (ready = enqueue time + a constant latency); a job is
-  // at the head of its queue when no earlier job in the list has the same queue. An engine
-  // rarely has more than a few jobs waiting, so one short contiguous list is cheaper to
-  // scan than queues x engines separate containers.
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
+  // The hardware queues of one engine: FIFO lists threaded through one pool of job slots
+  // (a busy engine can hold queues x queue_depth jobs; separate containers per queue and
+  // engine cost more in cache misses than the jobs themselves), and the list of non-empty
+  // queues, which round-robin scans instead of all queues.
   struct Engine {
-    std::vector<DmaJob> jobs;
-    std::vector<std::uint32_t> per_queue;  // jobs waiting in each hardware queue
-    std::vector<std::uint64_t> seen;       // per queue: pick() generation that saw its head
-    std::uint64_t generation = 0;
-    std::uint32_t next_queue = 0;  // round-robin position
+    std::vector<DmaJob> pool;
+    std::vector<std::uint32_t> next;        // per slot: the next slot of its queue
+    std::vector<std::uint32_t> free_slots;  // slots to reuse
+    std::vector<std::uint32_t> head;        // per queue: first slot, kNone when empty
+    std::vector<std::uint32_t> tail;        // per queue: last slot
+    std::vector<std::uint32_t> count;       // per queue: jobs waiting
+    std::vector<std::uint32_t> active;      // non-empty queues, ascending
+    sc_core::sc_time head_ready;            // earliest ready time of the heads (if active)
+    std::uint32_t next_queue = 0;           // round-robin position
     sc_core::sc_time free_at = sc_core::SC_ZERO_TIME;
     sc_core::sc_time busy = sc_core::SC_ZERO_TIME;
   };
@@ -101,6 +106,7 @@ class DmaEngines : public sc_core::sc_module {
   void dispatch();  // the SC_METHOD: starts every job that can start now
   // The next ready job of `e` at `now`, round-robin across its queues.
   static bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
+  static void update_head_ready(Engine& e);
   // Starts m_starting[first, last), whose rows together are `src` and `dst`.
   void start(std::size_t first, std::size_t last, const DmaRows& src, const DmaRows& dst,
              const sc_core::sc_time& now);
