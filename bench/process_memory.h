@@ -28,4 +28,9 @@ inline std::uint64_t peak_resident_bytes() {
   return status_bytes("VmHWM");
 }
 
+// Starts the high-water mark again from the current resident set (Linux >= 4.0).
+inline void reset_peak_resident() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
 }  // namespace trnsim::bench

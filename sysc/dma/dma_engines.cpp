@@ -43,7 +43,7 @@ sc_time DmaEngines::busy_total() const {
 }
 
 void DmaEngines::enqueue(DmaJob job) {
-  Engine& e = m_engines[job.slice.engine];
+  Engine& e = m_engines[job.slice->engine];
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time at = std::max({job.ready, e.free_at, now});
   const std::uint32_t q = job.queue;
@@ -126,17 +126,17 @@ void DmaEngines::dispatch() {
   // between them rather than serving them one after the other.
   for (std::size_t first = 0; first < m_starting.size();) {
     const DmaJob& lead = m_starting[first];
-    DmaRows src = lead.slice.src;
-    DmaRows dst = lead.slice.dst;
+    DmaRows src = lead.slice->src;
+    DmaRows dst = lead.slice->dst;
     std::size_t last = first + 1;
     for (; last < m_starting.size(); ++last) {
       const DmaJob& j = m_starting[last];
       if (j.owner != lead.owner || j.instruction != lead.instruction ||
-          !continues(src, src.rows, j.slice.src) || !continues(dst, dst.rows, j.slice.dst)) {
+          !continues(src, src.rows, j.slice->src) || !continues(dst, dst.rows, j.slice->dst)) {
         break;
       }
-      src.rows += j.slice.src.rows;
-      dst.rows += j.slice.dst.rows;
+      src.rows += j.slice->src.rows;
+      dst.rows += j.slice->dst.rows;
     }
     start(first, last, src, dst, now);
     first = last;
@@ -182,14 +182,15 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
   const sc_time read_latency = read_done - read_streamed;
   const sc_time write_latency = write_done - written_streamed;
 
+  m_done.clear();
   for (std::size_t i = first; i < last; ++i) {
-    const DmaJob& job = m_starting[i];
-    const DmaSlice& s = job.slice;
+    const DmaSlice& s = *m_starting[i].slice;
     Engine& e = m_engines[s.engine];
     const std::uint64_t bytes = std::max(s.src.bytes(), s.dst.bytes());
     const sc_time streaming = now + nanoseconds(static_cast<double>(bytes) * m_ns_per_byte +
                                                 s.runs * m_params.element_overhead_ns);
-    DmaSliceDone done;
+    DmaSliceDone& done = m_done.emplace_back();
+    done.engine = s.engine;
     done.start = now;
     done.bytes = bytes;
     e.free_at = std::max({streaming, read_streamed, written_streamed});
@@ -197,8 +198,9 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
     done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
     done.hbm_wait = seconds(e.free_at - streaming);
     e.busy += streaming - now;
-    job.owner->slice_done(job.instruction, s.engine, done);
   }
+  const DmaJob& lead = m_starting[first];
+  lead.owner->slices_done(lead.instruction, m_done.data(), m_done.size());
 }
 
 }  // namespace trnsim::sysc

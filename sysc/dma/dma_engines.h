@@ -41,6 +41,7 @@ namespace trnsim::sysc {
 
 // When a job's data moved, reported back to whoever enqueued it.
 struct DmaSliceDone {
+  std::uint32_t engine = 0;
   sc_core::sc_time start;      // the engine took the job
   sc_core::sc_time read_done;  // last source byte read
   sc_core::sc_time end;        // last destination byte written
@@ -51,14 +52,15 @@ struct DmaSliceDone {
 class DmaJobOwner {
  public:
   virtual ~DmaJobOwner() = default;
-  // Called when the job starts, with the times it will reach (all >= now).
-  virtual void slice_done(std::uint32_t instruction, std::uint32_t engine,
-                          const DmaSliceDone& done) = 0;
+  // Called when jobs of `instruction` start, with the times they will reach (all >= now);
+  // several jobs of one instruction starting together are reported in one call.
+  virtual void slices_done(std::uint32_t instruction, const DmaSliceDone* done,
+                           std::size_t count) = 0;
 };
 
 struct DmaJob {
-  DmaSlice slice;
-  sc_core::sc_time ready;  // may start from then on
+  const DmaSlice* slice = nullptr;  // the owner keeps it until the job is reported done
+  sc_core::sc_time ready;           // may start from then on
   DmaJobOwner* owner = nullptr;
   std::uint32_t instruction = 0;
   std::uint8_t queue = 0;
@@ -119,6 +121,7 @@ class DmaEngines : public sc_core::sc_module {
   const config::DmaParams& m_params;
   std::vector<Engine> m_engines;
   std::vector<DmaJob> m_starting;  // jobs dispatch() is starting, in engine order
+  std::vector<DmaSliceDone> m_done;
   sc_core::sc_event m_wake;
   sc_core::sc_event m_space_freed;
   tlm::tlm_generic_payload m_payload;

@@ -116,6 +116,13 @@ std::uint64_t runs_in(const Layout& l) {
 
 DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
                  const config::SystemConfig& cfg, const TensorAddresses& tensors) {
+  DmaPlan plan;
+  plan_dma(program, ins, cfg, tensors, plan);
+  return plan;
+}
+
+void plan_dma(const trace::Program& program, const trace::Instruction& ins,
+              const config::SystemConfig& cfg, const TensorAddresses& tensors, DmaPlan& plan) {
   const trace::CoreId where = program.cores[ins.core_index].id;
   const trace::Operand& dst_op = program.operand(program.positional(ins, 0)->operand);
   const trace::Operand& src_op = program.operand(program.positional(ins, 1)->operand);
@@ -126,7 +133,6 @@ DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
     src = as_single_row(src);
   }
 
-  DmaPlan plan;
   plan.src_memory = src.memory;
   plan.dst_memory = dst.memory;
   plan.src_bytes = src.total_bytes();
@@ -146,7 +152,6 @@ DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
     slice.dst = DmaRows{dst.row_address(first), dst.stride[0], count, dst.row_bytes()};
     slice.runs = runs_per_row * static_cast<double>(count);
   }
-  return plan;
 }
 
 }  // namespace trnsim::sysc

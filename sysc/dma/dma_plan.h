@@ -50,7 +50,10 @@ struct DmaPlan {
 // Where each tensor of the program lives in its chip's HBM (index = tensor index).
 using TensorAddresses = std::vector<std::uint64_t>;
 
-// Plans a DMA `copy`/`copy_add` issued by core `core_index` of the program.
+// Plans a DMA `copy`/`copy_add` of the program into `plan` (whose storage is reused).
+void plan_dma(const trace::Program& program, const trace::Instruction& ins,
+              const config::SystemConfig& cfg, const TensorAddresses& tensors, DmaPlan& plan);
+// The same, returning a new plan.
 DmaPlan plan_dma(const trace::Program& program, const trace::Instruction& ins,
                  const config::SystemConfig& cfg, const TensorAddresses& tensors);
 

@@ -17,7 +17,8 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   const sc_time now = sc_core::sc_time_stamp();
   if (execute_control(ins, ev)) return;
 
-  DmaPlan plan = plan_dma(p, ins, m_ctx.cfg, m_tensors);
+  plan_dma(p, ins, m_ctx.cfg, m_tensors, m_plan);
+  DmaPlan& plan = m_plan;
   // Every engine the transfer uses must have room in its hardware queue.
   auto all_accept = [&] {
     return std::all_of(plan.slices.begin(), plan.slices.end(), [&](const DmaSlice& s) {
@@ -44,37 +45,40 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
     return;
   }
   InFlight& f = m_in_flight[ev.index];
-  f.remaining = plan.slices.size();
+  std::swap(f.plan, m_plan);
+  f.remaining = f.plan.slices.size();
   f.ev = ev;
-  f.src = plan.src_memory;
-  f.dst = plan.dst_memory;
-  for (DmaSlice& s : plan.slices)
-    m_engines.enqueue(DmaJob{s, ready, this, ev.index, ins.queue});
+  for (const DmaSlice& s : f.plan.slices)
+    m_engines.enqueue(DmaJob{&s, ready, this, ev.index, ins.queue});
 }
 
-void DmaQueue::slice_done(std::uint32_t instruction, std::uint32_t engine,
-                          const DmaSliceDone& done) {
+void DmaQueue::slices_done(std::uint32_t instruction, const DmaSliceDone* done, std::size_t count) {
   auto it = m_in_flight.find(instruction);
   InFlight& f = it->second;
-  f.read_done = std::max(f.read_done, done.read_done);
-  f.end = std::max(f.end, done.end);
-  if (m_ctx.probe.active()) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const DmaSliceDone& d = done[i];
+    f.read_done = std::max(f.read_done, d.read_done);
+    f.end = std::max(f.end, d.end);
+    if (!m_ctx.probe.active()) continue;
     events::TransferEvent t;
     t.instruction = instruction;
     t.core_index = f.ev.core_index;
-    t.dma_engine = engine;
+    t.dma_engine = d.engine;
     t.queue = f.ev.queue;
-    t.start = seconds(done.start);
-    t.end = seconds(done.end);
-    t.bytes = done.bytes;
-    t.src = f.src;
-    t.dst = f.dst;
-    t.hbm_wait = done.hbm_wait;
+    t.start = seconds(d.start);
+    t.end = seconds(d.end);
+    t.bytes = d.bytes;
+    t.src = f.plan.src_memory;
+    t.dst = f.plan.dst_memory;
+    t.hbm_wait = d.hbm_wait;
     m_ctx.probe.transfer(t);
   }
-  if (--f.remaining > 0) return;
+  f.remaining -= count;
+  if (f.remaining > 0) return;
   read_posts_at(f.read_done, instruction);
   complete_at(f.end, f.ev);
+  // Keep the planning storage for the next instruction.
+  std::swap(m_plan, f.plan);
   m_in_flight.erase(it);
 }
 

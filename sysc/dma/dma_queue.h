@@ -22,25 +22,24 @@ class DmaQueue : public EngineBase, public DmaJobOwner {
   DmaQueue(sc_core::sc_module_name name, EngineContext& ctx, trace::Stream stream,
            DmaEngines& engines, const TensorAddresses& tensors);
 
-  void slice_done(std::uint32_t instruction, std::uint32_t engine,
-                  const DmaSliceDone& done) override;
+  void slices_done(std::uint32_t instruction, const DmaSliceDone* done, std::size_t count) override;
 
  protected:
   void execute(const trace::Instruction& ins, events::InstructionEvent& ev) override;
 
  private:
   struct InFlight {
+    DmaPlan plan;  // its slices are what the engines' jobs point to
     std::size_t remaining = 0;
     sc_core::sc_time read_done = sc_core::SC_ZERO_TIME;
     sc_core::sc_time end = sc_core::SC_ZERO_TIME;
     events::InstructionEvent ev;
-    isa::Memory src = isa::Memory::kHbm;
-    isa::Memory dst = isa::Memory::kSbuf;
   };
 
   DmaEngines& m_engines;
   const TensorAddresses& m_tensors;
-  std::unordered_map<std::uint32_t, InFlight> m_in_flight;
+  std::unordered_map<std::uint32_t, InFlight> m_in_flight;  // node-based: stable addresses
+  DmaPlan m_plan;  // reused for planning, so that its storage is too
 };
 
 }  // namespace trnsim::sysc
