@@ -37,10 +37,10 @@ case "${1:-}" in
     build_target trnsim_bench_model
     model="$BUILD/bench/trnsim_bench_model"
     log "Running trnsim_bench_model"
-    "$model" --workload gemm
+    "$model" --workload gemm --repeat 5
     "$model" --workload dma --instructions 200000
     for n in 250000 500000 1000000; do
-      "$model" --workload mixed --instructions "$n" --repeat 2
+      "$model" --workload mixed --instructions "$n" --repeat 3
     done
     ;;
   -h|--help) usage ;;
