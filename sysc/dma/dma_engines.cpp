@@ -42,10 +42,16 @@ sc_time DmaEngines::busy_total() const {
   return total;
 }
 
-void DmaEngines::enqueue(DmaJob job) {
-  Engine& e = m_engines[job.slice->engine];
+void DmaEngines::enqueue(const std::vector<DmaSlice>& slices, const sc_time& ready,
+                         DmaJobOwner* owner, std::uint32_t instruction, std::uint8_t queue) {
+  for (const DmaSlice& s : slices)
+    push(m_engines[s.engine], DmaJob{&s, ready, owner, instruction, queue});
+  // One wake-up for all: an engine still busy then is looked at again when it frees up.
   const sc_time now = sc_core::sc_time_stamp();
-  const sc_time at = std::max({job.ready, e.free_at, now});
+  m_wake.notify(ready > now ? ready - now : sc_core::SC_ZERO_TIME);
+}
+
+void DmaEngines::push(Engine& e, DmaJob job) {
   const std::uint32_t q = job.queue;
   std::uint32_t slot;
   if (e.free_slots.empty()) {
@@ -67,7 +73,6 @@ void DmaEngines::enqueue(DmaJob job) {
   }
   e.tail[q] = slot;
   e.count[q]++;
-  m_wake.notify(at - now);  // an earlier pending wake-up stays
 }
 
 void DmaEngines::update_head_ready(Engine& e) {

@@ -78,7 +78,10 @@ class DmaEngines : public sc_core::sc_module {
   bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
     return m_engines[engine].count[queue] < m_params.queue_depth;
   }
-  void enqueue(DmaJob job);
+  // Queues one job per slice (on the slice's engine, hardware queue `queue`), each ready
+  // at `ready`; `slices` must stay in place until the owner is told they are done.
+  void enqueue(const std::vector<DmaSlice>& slices, const sc_core::sc_time& ready,
+               DmaJobOwner* owner, std::uint32_t instruction, std::uint8_t queue);
   // Notified whenever a job leaves a queue (space for more).
   const sc_core::sc_event& space_freed() const { return m_space_freed; }
   // Sum over engines of the time they spent streaming.
@@ -107,6 +110,7 @@ class DmaEngines : public sc_core::sc_module {
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
   // The next ready job of `e` at `now`, round-robin across its queues.
+  static void push(Engine& e, DmaJob job);
   static bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
   static void update_head_ready(Engine& e);
   // Starts m_starting[first, last), whose rows together are `src` and `dst`.

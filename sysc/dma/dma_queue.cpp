@@ -48,8 +48,7 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   std::swap(f.plan, m_plan);
   f.remaining = f.plan.slices.size();
   f.ev = ev;
-  for (const DmaSlice& s : f.plan.slices)
-    m_engines.enqueue(DmaJob{&s, ready, this, ev.index, ins.queue});
+  m_engines.enqueue(f.plan.slices, ready, this, ev.index, ins.queue);
 }
 
 void DmaQueue::slices_done(std::uint32_t instruction, const DmaSliceDone* done, std::size_t count) {
