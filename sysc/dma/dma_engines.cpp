@@ -8,17 +8,30 @@ namespace trnsim::sysc {
 
 using sc_core::sc_time;
 
+namespace {
+bool g_lockstep_allowed = true;
+}  // namespace
+
+void DmaEngines::allow_lockstep(bool allowed) {
+  g_lockstep_allowed = allowed;
+}
+
+void DmaEngines::init_queues(Engine& e) const {
+  e.head.assign(m_params.queues, kNone);
+  e.tail.assign(m_params.queues, kNone);
+  e.count.assign(m_params.queues, 0);
+}
+
 DmaEngines::DmaEngines(sc_core::sc_module_name name, const config::DmaParams& params)
     : sc_module(name),
       socket("socket"),
       m_params(params),
       m_engines(params.engines),
       m_ns_per_byte(1.0 / params.engine_bandwidth_gb_s) {  // GB/s == bytes/ns
-  for (Engine& e : m_engines) {
-    e.head.assign(params.queues, kNone);
-    e.tail.assign(params.queues, kNone);
-    e.count.assign(params.queues, 0);
-  }
+  for (Engine& e : m_engines)
+    init_queues(e);
+  init_queues(m_shared);
+  m_lockstep = g_lockstep_allowed;
   SC_METHOD(dispatch);
   sensitive << m_wake;
   dont_initialize();
@@ -42,10 +55,56 @@ sc_time DmaEngines::busy_total() const {
   return total;
 }
 
+bool DmaEngines::symmetric(const std::vector<DmaSlice>& slices, std::size_t engines) {
+  if (slices.size() != engines) return false;
+  const DmaSlice& a = slices[0];
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    const DmaSlice& b = slices[i];
+    if (b.engine != i || b.src.rows != a.src.rows || b.src.row_bytes != a.src.row_bytes ||
+        b.dst.rows != a.dst.rows || b.dst.row_bytes != a.dst.row_bytes || b.runs != a.runs) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void DmaEngines::leave_lockstep() {
+  m_lockstep = false;
+  for (const std::uint32_t q : m_shared.active) {
+    for (std::uint32_t slot = m_shared.head[q]; slot != kNone; slot = m_shared.next[slot]) {
+      const DmaJob& j = m_shared.pool[slot];
+      for (std::uint32_t i = 0; i < j.slices; ++i)
+        push(m_engines[j.slice[i].engine],
+             DmaJob{&j.slice[i], j.ready, j.owner, j.instruction, j.queue});
+    }
+  }
+  for (Engine& e : m_engines)
+    e.next_queue = m_shared.next_queue;  // free_at is kept per engine all along
+  m_shared = Engine{};
+  init_queues(m_shared);
+}
+
+void DmaEngines::try_lockstep(const sc_time& now) {
+  if (m_lockstep || !g_lockstep_allowed) return;
+  for (const Engine& e : m_engines) {
+    if (!e.active.empty() || e.free_at > now || e.next_queue != m_engines[0].next_queue) return;
+  }
+  m_lockstep = true;
+  m_shared.next_queue = m_engines[0].next_queue;
+  m_shared.free_at = now;
+}
+
 void DmaEngines::enqueue(const std::vector<DmaSlice>& slices, const sc_time& ready,
                          DmaJobOwner* owner, std::uint32_t instruction, std::uint8_t queue) {
-  for (const DmaSlice& s : slices)
-    push(m_engines[s.engine], DmaJob{&s, ready, owner, instruction, queue});
+  try_lockstep(sc_core::sc_time_stamp());
+  if (m_lockstep && symmetric(slices, m_engines.size())) {
+    push(m_shared, DmaJob{slices.data(), ready, owner, instruction, queue,
+                          static_cast<std::uint32_t>(slices.size())});
+  } else {
+    if (m_lockstep) leave_lockstep();
+    for (const DmaSlice& s : slices)
+      push(m_engines[s.engine], DmaJob{&s, ready, owner, instruction, queue});
+  }
   // One wake-up for all: an engine still busy then is looked at again when it frees up.
   const sc_time now = sc_core::sc_time_stamp();
   m_wake.notify(ready > now ? ready - now : sc_core::SC_ZERO_TIME);
@@ -120,11 +179,23 @@ bool continues(const DmaRows& first, std::uint64_t count, const DmaRows& next) {
 void DmaEngines::dispatch() {
   const sc_time now = sc_core::sc_time_stamp();
   m_starting.clear();
-  for (Engine& e : m_engines) {
+  if (m_lockstep) {
     DmaJob job;
-    // An engine starts at most one job now: it is busy streaming it afterwards (a job
-    // with nothing to stream frees it at once, and the next is taken at the next wake-up).
-    if (e.free_at <= now && pick(e, now, job)) m_starting.push_back(std::move(job));
+    if (m_shared.free_at <= now && pick(m_shared, now, job)) {
+      for (std::uint32_t i = 0; i < job.slices; ++i) {
+        DmaJob one = job;
+        one.slice = &job.slice[i];
+        one.slices = 1;
+        m_starting.push_back(one);
+      }
+    }
+  } else {
+    for (Engine& e : m_engines) {
+      DmaJob job;
+      // An engine starts at most one job now: it is busy streaming it afterwards (a job
+      // with nothing to stream frees it at once; the next is taken at the next wake-up).
+      if (e.free_at <= now && pick(e, now, job)) m_starting.push_back(std::move(job));
+    }
   }
   // Slices of one instruction starting together on neighbouring engines cover neighbouring
   // rows: they go to the memories as one transaction pair, which shares the bandwidth
@@ -146,11 +217,18 @@ void DmaEngines::dispatch() {
     start(first, last, src, dst, now);
     first = last;
   }
+  if (m_lockstep && !m_starting.empty()) m_shared.free_at = m_engines[0].free_at;
   if (!m_starting.empty()) m_space_freed.notify(sc_core::SC_ZERO_TIME);
   schedule(now);
 }
 
 void DmaEngines::schedule(const sc_time& now) {
+  if (m_lockstep) {
+    if (m_shared.active.empty()) return;
+    const sc_time at = std::max(m_shared.head_ready, m_shared.free_at);
+    m_wake.notify(at > now ? at - now : sc_core::SC_ZERO_TIME);
+    return;
+  }
   bool any = false;
   sc_time next;
   for (const Engine& e : m_engines) {

@@ -64,6 +64,7 @@ struct DmaJob {
   DmaJobOwner* owner = nullptr;
   std::uint32_t instruction = 0;
   std::uint8_t queue = 0;
+  std::uint32_t slices = 1;  // in lockstep: slice[0 .. slices), one per engine
 };
 
 class DmaEngines : public sc_core::sc_module {
@@ -76,7 +77,7 @@ class DmaEngines : public sc_core::sc_module {
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
   bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
-    return m_engines[engine].count[queue] < m_params.queue_depth;
+    return (m_lockstep ? m_shared : m_engines[engine]).count[queue] < m_params.queue_depth;
   }
   // Queues one job per slice (on the slice's engine, hardware queue `queue`), each ready
   // at `ready`; `slices` must stay in place until the owner is told they are done.
@@ -86,6 +87,10 @@ class DmaEngines : public sc_core::sc_module {
   const sc_core::sc_event& space_freed() const { return m_space_freed; }
   // Sum over engines of the time they spent streaming.
   sc_core::sc_time busy_total() const;
+
+  // Whether the engines may be kept in lockstep (see below). On by default; it changes no
+  // result, which the tests check by turning it off.
+  static void allow_lockstep(bool allowed);
 
  private:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
@@ -110,6 +115,7 @@ class DmaEngines : public sc_core::sc_module {
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
   // The next ready job of `e` at `now`, round-robin across its queues.
+  void init_queues(Engine& e) const;
   static void push(Engine& e, DmaJob job);
   static bool pick(Engine& e, const sc_core::sc_time& now, DmaJob& job);
   static void update_head_ready(Engine& e);
@@ -121,6 +127,18 @@ class DmaEngines : public sc_core::sc_module {
   sc_core::sc_time transport(tlm::tlm_command command, const DmaRows& rows,
                              const sc_core::sc_time& now, sc_core::sc_time& done);
   void schedule(const sc_core::sc_time& now);
+
+  // Lockstep: while every transfer spans all engines with equal slices, all engines have
+  // the same queues, round-robin position and free time, so they pick the same transfer
+  // at the same moment. They then share one state (m_shared, whose jobs stand for all
+  // their slices) and a transfer costs one queue operation instead of one per engine. The
+  // first transfer that breaks the symmetry copies the shared state into every engine;
+  // lockstep resumes once all engines are idle at the same round-robin position.
+  static bool symmetric(const std::vector<DmaSlice>& slices, std::size_t engines);
+  void leave_lockstep();
+  void try_lockstep(const sc_core::sc_time& now);
+  Engine m_shared;
+  bool m_lockstep = false;
 
   const config::DmaParams& m_params;
   std::vector<Engine> m_engines;
