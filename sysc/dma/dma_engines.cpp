@@ -107,7 +107,8 @@ void DmaEngines::enqueue(const std::vector<DmaSlice>& slices, const sc_time& rea
   }
   // One wake-up for all: an engine still busy then is looked at again when it frees up.
   const sc_time now = sc_core::sc_time_stamp();
-  m_wake.notify(ready > now ? ready - now : sc_core::SC_ZERO_TIME);
+  const sc_time at = m_lockstep ? std::max(ready, m_shared.free_at) : ready;
+  m_wake.notify(at > now ? at - now : sc_core::SC_ZERO_TIME);
 }
 
 void DmaEngines::push(Engine& e, DmaJob job) {
@@ -265,22 +266,30 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
   const sc_time read_latency = read_done - read_streamed;
   const sc_time write_latency = write_done - written_streamed;
 
-  m_done.clear();
+  m_done.resize(last - first);
   for (std::size_t i = first; i < last; ++i) {
     const DmaSlice& s = *m_starting[i].slice;
     Engine& e = m_engines[s.engine];
+    DmaSliceDone& done = m_done[i - first];
     const std::uint64_t bytes = std::max(s.src.bytes(), s.dst.bytes());
-    const sc_time streaming = now + nanoseconds(static_cast<double>(bytes) * m_ns_per_byte +
-                                                s.runs * m_params.element_overhead_ns);
-    DmaSliceDone& done = m_done.emplace_back();
+    const DmaSliceDone* same = i > first ? &m_done[i - first - 1] : nullptr;
+    const DmaSlice* previous = i > first ? m_starting[i - 1].slice : nullptr;
+    if (same && previous->runs == s.runs && same->bytes == bytes) {
+      done = *same;  // equal slices (the usual case) have equal times
+    } else {
+      const sc_time streaming = now + nanoseconds(static_cast<double>(bytes) * m_ns_per_byte +
+                                                  s.runs * m_params.element_overhead_ns);
+      done.start = now;
+      done.bytes = bytes;
+      done.free_at = std::max({streaming, read_streamed, written_streamed});
+      done.read_done = std::max(streaming, read_streamed) + read_latency;
+      done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
+      done.hbm_wait = seconds(done.free_at - streaming);
+      done.streaming = streaming - now;
+    }
     done.engine = s.engine;
-    done.start = now;
-    done.bytes = bytes;
-    e.free_at = std::max({streaming, read_streamed, written_streamed});
-    done.read_done = std::max(streaming, read_streamed) + read_latency;
-    done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
-    done.hbm_wait = seconds(e.free_at - streaming);
-    e.busy += streaming - now;
+    e.free_at = done.free_at;
+    e.busy += done.streaming;
   }
   const DmaJob& lead = m_starting[first];
   lead.owner->slices_done(lead.instruction, m_done.data(), m_done.size());

@@ -46,7 +46,9 @@ struct DmaSliceDone {
   sc_core::sc_time read_done;  // last source byte read
   sc_core::sc_time end;        // last destination byte written
   std::uint64_t bytes = 0;
-  double hbm_wait = 0;  // seconds the engine was held up by the memories
+  double hbm_wait = 0;         // seconds the engine was held up by the memories
+  sc_core::sc_time free_at;    // the engine can take its next job
+  sc_core::sc_time streaming;  // how long the engine streamed
 };
 
 class DmaJobOwner {
