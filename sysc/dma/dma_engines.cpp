@@ -55,6 +55,13 @@ sc_time DmaEngines::busy_total() const {
   return total;
 }
 
+bool DmaEngines::can_accept(const std::vector<DmaSlice>& slices, std::uint8_t queue) const {
+  if (m_lockstep) return m_shared.count[queue] < m_params.queue_depth;
+  return std::all_of(slices.begin(), slices.end(), [&](const DmaSlice& s) {
+    return m_engines[s.engine].count[queue] < m_params.queue_depth;
+  });
+}
+
 bool DmaEngines::symmetric(const std::vector<DmaSlice>& slices, std::size_t engines) {
   if (slices.size() != engines) return false;
   const DmaSlice& a = slices[0];

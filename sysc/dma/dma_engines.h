@@ -78,9 +78,8 @@ class DmaEngines : public sc_core::sc_module {
   ~DmaEngines() override;
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
-  bool can_accept(std::uint32_t engine, std::uint8_t queue) const {
-    return (m_lockstep ? m_shared : m_engines[engine]).count[queue] < m_params.queue_depth;
-  }
+  // Whether every engine the slices use has room in its hardware queue `queue`.
+  bool can_accept(const std::vector<DmaSlice>& slices, std::uint8_t queue) const;
   // Queues one job per slice (on the slice's engine, hardware queue `queue`), each ready
   // at `ready`; `slices` must stay in place until the owner is told they are done.
   void enqueue(const std::vector<DmaSlice>& slices, const sc_core::sc_time& ready,

@@ -20,12 +20,7 @@ void DmaQueue::execute(const trace::Instruction& ins, events::InstructionEvent& 
   plan_dma(p, ins, m_ctx.cfg, m_tensors, m_plan);
   DmaPlan& plan = m_plan;
   // Every engine the transfer uses must have room in its hardware queue.
-  auto all_accept = [&] {
-    return std::all_of(plan.slices.begin(), plan.slices.end(), [&](const DmaSlice& s) {
-      return m_engines.can_accept(s.engine, ins.queue);
-    });
-  };
-  while (!all_accept())
+  while (!m_engines.can_accept(plan.slices, ins.queue))
     sc_core::wait(m_engines.space_freed());
   const sc_time issue = sc_core::sc_time_stamp();
   ev.stall[static_cast<std::size_t>(events::StallReason::kDmaQueueFull)] += seconds(issue - now);
