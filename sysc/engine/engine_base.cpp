@@ -1,5 +1,7 @@
 #include "sysc/engine/engine_base.h"
 
+#include <algorithm>
+
 #include "sysc/core/semaphores.h"
 
 namespace trnsim::sysc {
@@ -43,30 +45,44 @@ void EngineBase::run() {
     ev.queue = ins.queue;
     ev.ready = seconds(sc_core::sc_time_stamp());
 
-    // 1. The pipeline: the previous instruction's initiation interval.
+    // 1. The semaphore conditions and the pipeline (the previous instruction's initiation
+    // interval). A stream blocked on a semaphore waits for it first: if it is met after
+    // the pipeline frees up, that is one thread switch instead of two. The conditions are
+    // checked again once the pipeline is free, which is when they count (normally they
+    // still hold: semaphores only grow, short of a sem.set or -=).
+    const sc_time ready = sc_core::sc_time_stamp();
+    const sc_time pipeline_free = std::max(ready, m_next_issue);
+    bool blocked = wait_conditions(ins);
     if (m_next_issue > sc_core::sc_time_stamp()) {
-      ev.stall[static_cast<std::size_t>(events::StallReason::kEngineBusy)] +=
-          seconds(m_next_issue - sc_core::sc_time_stamp());
       wait_until(m_next_issue);
+      blocked = wait_conditions(ins);
     }
-    // 2. Semaphore conditions, all of them, in any order (each only ever grows or is set).
-    const sc_time before = sc_core::sc_time_stamp();
-    bool blocked = false;
-    const trace::SyncOp* syncs = p.syncs_of(ins);
-    for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
-      if (syncs[i].kind == trace::SyncKind::kWaitGe) {
-        blocked |= m_ctx.semaphores.wait_at_least(syncs[i].semaphore, syncs[i].value);
-      }
+    // 2. The sequencer's wake-up, when the engine sat blocked on a semaphore.
+    if (blocked) {
+      const sc_time wake_up = wake_up_delay();
+      if (wake_up > sc_core::SC_ZERO_TIME) sc_core::wait(wake_up);
     }
-    if (blocked) sc_core::wait(wake_up_delay());
+    ev.stall[static_cast<std::size_t>(events::StallReason::kEngineBusy)] +=
+        seconds(pipeline_free - ready);
     ev.stall[static_cast<std::size_t>(events::StallReason::kSemaphore)] +=
-        seconds(sc_core::sc_time_stamp() - before);
+        seconds(sc_core::sc_time_stamp() - pipeline_free);
 
     // 3. The engine itself.
     execute(ins, ev);
     if (m_ctx.probe.active()) m_ctx.probe.issue(ev);
   }
   m_finished = true;
+}
+
+bool EngineBase::wait_conditions(const trace::Instruction& ins) {
+  bool blocked = false;
+  const trace::SyncOp* syncs = m_ctx.program.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind == trace::SyncKind::kWaitGe) {
+      blocked |= m_ctx.semaphores.wait_at_least(syncs[i].semaphore, syncs[i].value);
+    }
+  }
+  return blocked;
 }
 
 void EngineBase::push(Pending p) {

@@ -70,6 +70,9 @@ class EngineBase : public sc_core::sc_module {
   };
 
   void run();
+  // Blocks until every wait(...) condition of `ins` holds, each in turn. Returns true if
+  // it had to wait.
+  bool wait_conditions(const trace::Instruction& ins);
   void serve_completions();
   void push(Pending p);
 
