@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sysc/memory/address_map.h"
+#include "trace/footprint.h"
 
 namespace trnsim::sysc {
 
@@ -46,52 +47,33 @@ struct Layout {
 Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_t chip,
                  std::uint32_t core, const config::SystemConfig& cfg,
                  const TensorAddresses& tensors) {
+  const trace::Footprint f = trace::footprint(p, op, {chip, core}, cfg, tensors);
   Layout l;
-  l.elem_bytes = isa::dtype_bytes(op.dtype);
-  l.memory = op.memory();
-  auto add_pattern = [&](std::uint32_t first) {
-    for (std::uint32_t d = 0; d < op.ndims; ++d) {
-      l.size[first + d] = op.dims[d].size;
-      l.stride[first + d] = op.dims[d].start_or_stride * l.elem_bytes;
-    }
-    l.ndims = first + op.ndims;
-  };
-  switch (op.form) {
-    case trace::OperandForm::kSbuf:
+  l.elem_bytes = f.elem_bytes;
+  l.memory = f.memory;
+  std::uint32_t first = 0;  // where the footprint's dimensions go
+  switch (f.memory) {
+    case isa::Memory::kSbuf:
+      // The partitions are the rows.
       l.base = sbuf_address(
-          chip, core, std::uint64_t{op.part_begin} * cfg.sbuf.bytes_per_partition + op.offset);
-      l.size[0] = op.partitions();
+          f.chip, f.core,
+          std::uint64_t{f.p0} * cfg.sbuf.bytes_per_partition + static_cast<std::uint64_t>(f.base));
+      l.size[0] = f.p1 - f.p0;
       l.stride[0] = static_cast<std::int64_t>(cfg.sbuf.bytes_per_partition);
-      add_pattern(1);
+      first = 1;
       break;
-    case trace::OperandForm::kHbmAddress:
-      l.base = hbm_address(op.chip == trace::kNone ? chip : op.chip, op.offset);
-      add_pattern(0);
+    case isa::Memory::kHbm:
+      l.base = hbm_address(f.chip, static_cast<std::uint64_t>(f.base));
       break;
-    case trace::OperandForm::kTensorSlice: {
-      const trace::TensorDecl& t = p.tensors[op.tensor];
-      std::int64_t stride = l.elem_bytes;
-      std::uint64_t offset = 0;
-      l.ndims = op.ndims;
-      for (std::uint32_t d = op.ndims; d-- > 0;) {
-        l.size[d] = op.dims[d].size;
-        l.stride[d] = stride;
-        offset += static_cast<std::uint64_t>(op.dims[d].start_or_stride) *
-                  static_cast<std::uint64_t>(stride);
-        stride *= static_cast<std::int64_t>(t.shape[d]);
-      }
-      l.base = hbm_address(t.chip, tensors.at(op.tensor) + offset);
-      break;
-    }
-    case trace::OperandForm::kPsumOffset:
-    case trace::OperandForm::kPsumBank:
+    case isa::Memory::kPsum:
       // The static checker rejects DMA to or from PSUM before any simulation.
       throw std::logic_error("DMA operand in PSUM reached the timing model");
   }
-  if (l.ndims == 0) {
-    l.ndims = 1;
-    l.size[0] = 1;
+  for (std::uint32_t d = 0; d < f.ndims; ++d) {
+    l.size[first + d] = f.size[d];
+    l.stride[first + d] = f.stride[d];
   }
+  l.ndims = first + f.ndims;
   return l;
 }
 
