@@ -57,12 +57,26 @@ struct TransferEvent {
   double hbm_wait = 0;  // time lost queueing for HBM channels beyond the engine's own rate
 };
 
+// A semaphore update applied by an instruction: a post (at completion, or with @read when
+// the instruction started reading), or sem.set (at completion).
+enum class PostKind : std::uint8_t { kAdd, kSub, kSet };
+struct PostEvent {
+  std::uint32_t instruction = 0;  // into Program::instructions
+  std::uint32_t semaphore = 0;    // into Program::semaphores
+  PostKind kind = PostKind::kAdd;
+  std::int64_t value = 0;   // the operand of +=, -= or =
+  std::int64_t result = 0;  // the semaphore's value after the update
+  bool at_read = false;     // a @read post
+  double time = 0;
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
   virtual void on_issue(const InstructionEvent&) {}
   virtual void on_complete(const InstructionEvent&) {}
   virtual void on_transfer(const TransferEvent&) {}
+  virtual void on_post(const PostEvent&) {}
   virtual void on_finish(double /*end_time*/) {}
 };
 
@@ -82,6 +96,10 @@ class Probe {
   void transfer(const TransferEvent& e) const {
     for (auto* o : m_observers)
       o->on_transfer(e);
+  }
+  void post(const PostEvent& e) const {
+    for (auto* o : m_observers)
+      o->on_post(e);
   }
   void finish(double end_time) const {
     for (auto* o : m_observers)

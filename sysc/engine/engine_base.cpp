@@ -127,12 +127,12 @@ void EngineBase::apply_complete_posts(const trace::Instruction& ins) {
     set.kind = trace::SyncKind::kPostSet;
     set.semaphore = p.positional(ins, 0)->semaphore;
     set.value = p.positional(ins, 1)->integer;
-    m_ctx.semaphores.post(set);
+    post(ins, set);
   }
   const trace::SyncOp* syncs = p.syncs_of(ins);
   for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
     if (syncs[i].kind != trace::SyncKind::kWaitGe && syncs[i].when == trace::PostWhen::kComplete) {
-      m_ctx.semaphores.post(syncs[i]);
+      post(ins, syncs[i]);
     }
   }
 }
@@ -141,9 +141,25 @@ void EngineBase::apply_read_posts(const trace::Instruction& ins) {
   const trace::SyncOp* syncs = m_ctx.program.syncs_of(ins);
   for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
     if (syncs[i].kind != trace::SyncKind::kWaitGe && syncs[i].when == trace::PostWhen::kRead) {
-      m_ctx.semaphores.post(syncs[i]);
+      post(ins, syncs[i]);
     }
   }
+}
+
+void EngineBase::post(const trace::Instruction& ins, const trace::SyncOp& op) {
+  m_ctx.semaphores.post(op);
+  if (!m_ctx.probe.active()) return;
+  events::PostEvent e;
+  e.instruction = static_cast<std::uint32_t>(&ins - m_ctx.program.instructions.data());
+  e.semaphore = op.semaphore;
+  e.kind = op.kind == trace::SyncKind::kPostSet   ? events::PostKind::kSet
+           : op.kind == trace::SyncKind::kPostSub ? events::PostKind::kSub
+                                                  : events::PostKind::kAdd;
+  e.value = op.value;
+  e.result = m_ctx.semaphores.value(op.semaphore);
+  e.at_read = op.when == trace::PostWhen::kRead;
+  e.time = seconds(sc_core::sc_time_stamp());
+  m_ctx.probe.post(e);
 }
 
 }  // namespace trnsim::sysc

@@ -56,6 +56,8 @@ class EngineBase : public sc_core::sc_module {
   // and @complete posts.
   void apply_complete_posts(const trace::Instruction& ins);
   void apply_read_posts(const trace::Instruction& ins);
+  // Applies one semaphore update of `ins` and tells the observers.
+  void post(const trace::Instruction& ins, const trace::SyncOp& op);
 
   EngineContext& m_ctx;
   sc_core::sc_time m_next_issue = sc_core::SC_ZERO_TIME;

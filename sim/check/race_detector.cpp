@@ -1,0 +1,282 @@
+#include "check/race_detector.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace trnsim::check {
+
+namespace {
+
+constexpr std::size_t kMaxRuns = 4096;  // beyond this, overlapping bounds count as overlap
+
+std::uint64_t shadow_key(const trace::Footprint& f) {
+  const std::uint64_t core = f.memory == isa::Memory::kHbm ? 0 : f.core;
+  return static_cast<std::uint64_t>(f.memory) | (std::uint64_t{f.chip} << 8) | (core << 32);
+}
+
+std::string stream_name(const trace::Program& p, const trace::Instruction& ins) {
+  std::string name = ins.engine == isa::Engine::kDma ? fmt::format("dma.q{}", ins.queue)
+                                                     : std::string(isa::engine_name(ins.engine));
+  if (p.cores.size() > 1) {
+    const trace::CoreId id = p.cores[ins.core_index].id;
+    name = fmt::format("chip{}.core{} {}", id.chip, id.core, name);
+  }
+  return name;
+}
+
+std::string microseconds(double seconds) {
+  return fmt::format("{:.3f} us", seconds * 1e6);
+}
+
+}  // namespace
+
+RaceDetector::RaceDetector(const trace::Program& program, const config::SystemConfig& cfg,
+                           const std::vector<std::uint64_t>& tensor_addresses)
+    : m_program(program),
+      m_cfg(cfg),
+      m_tensors(tensor_addresses),
+      m_stream_of(program.instructions.size()),
+      m_position_of(program.instructions.size()),
+      m_acquired(program.instructions.size()),
+      m_semaphores(program.semaphores.size()) {
+  const std::vector<trace::Stream> streams = program.streams();
+  m_stream_clock.assign(streams.size(), Clock(streams.size(), 0));
+  for (std::uint32_t s = 0; s < streams.size(); ++s) {
+    for (std::uint32_t k = 0; k < streams[s].instructions.size(); ++k) {
+      m_stream_of[streams[s].instructions[k]] = s;
+      m_position_of[streams[s].instructions[k]] = k;
+    }
+  }
+}
+
+void RaceDetector::join(Clock& into, const Clock& other) {
+  for (std::size_t i = 0; i < into.size(); ++i)
+    into[i] = std::max(into[i], other[i]);
+}
+
+RaceDetector::Clock& RaceDetector::acquire(std::uint32_t instruction) {
+  if (m_acquired[instruction]) {
+    auto it = m_clock_of.find(instruction);
+    if (it != m_clock_of.end()) return it->second;
+    // Completed already (a late event): its stream's clock orders at least as much.
+    return m_clock_of[instruction] = m_stream_clock[m_stream_of[instruction]];
+  }
+  const std::uint32_t s = m_stream_of[instruction];
+  Clock clock = m_stream_clock[s];  // program order
+  const trace::Instruction& ins = m_program.instructions[instruction];
+  const trace::SyncOp* syncs = m_program.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind != trace::SyncKind::kWaitGe || syncs[i].value <= 0) continue;
+    const std::vector<Update>& updates = m_semaphores[syncs[i].semaphore].updates;
+    if (updates.empty()) continue;
+    // The first update after which the value reached the target (values only grow after
+    // the base, so the search is over a sorted sequence).
+    auto it = std::lower_bound(
+        updates.begin(), updates.end(), syncs[i].value,
+        [](const Update& u, std::int64_t target) { return u.value_after < target; });
+    join(clock, it == updates.end() ? updates.back().released : it->released);
+  }
+  clock[s] = 2 * m_position_of[instruction] + 1;
+  m_stream_clock[s] = clock;
+  m_acquired[instruction] = true;
+  return m_clock_of[instruction] = std::move(clock);
+}
+
+void RaceDetector::on_post(const events::PostEvent& e) {
+  Clock released = acquire(e.instruction);
+  const std::uint32_t s = m_stream_of[e.instruction];
+  released[s] = 2 * m_position_of[e.instruction] + (e.at_read ? 1 : 2);
+  std::vector<Update>& updates = m_semaphores[e.semaphore].updates;
+  if (!updates.empty()) join(released, updates.back().released);
+  if (e.kind != events::PostKind::kAdd || e.value < 0) updates.clear();  // collapse: see header
+  updates.push_back(Update{e.result, std::move(released)});
+}
+
+void RaceDetector::on_issue(const events::InstructionEvent& e) {
+  acquire(e.index);
+  access(e.index, false, e.issue);
+}
+
+void RaceDetector::on_complete(const events::InstructionEvent& e) {
+  acquire(e.index);
+  access(e.index, true, e.complete);
+  m_clock_of.erase(e.index);
+}
+
+void RaceDetector::access(std::uint32_t instruction, bool writes, double time) {
+  const trace::Instruction& ins = m_program.instructions[instruction];
+  const isa::OpcodeInfo& info = isa::opcode_info(ins.opcode);
+  // A matmul that starts its accumulation only writes its PSUM destination.
+  bool matmul_starts = ins.opcode == isa::Opcode::kMatmul;
+  const trace::Arg* args = m_program.args_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_args; ++i) {
+    if (args[i].key == isa::Attr::kAcc && args[i].kind == isa::ArgKind::kWord) {
+      matmul_starts = args[i].word == isa::Word::kStart;
+    }
+  }
+  const Clock& clock = m_clock_of.at(instruction);
+  const trace::CoreId where = m_program.cores[ins.core_index].id;
+  std::uint32_t positional = 0;
+  for (std::uint32_t i = 0; i < ins.num_args; ++i) {
+    const trace::Arg& arg = args[i];
+    isa::Access role = isa::Access::kRead;
+    if (arg.key == isa::Attr::kNone) {
+      const std::uint32_t index = positional++;
+      if (index < info.positional.size()) role = info.positional[index].access;
+      if (index == 0 && matmul_starts) role = isa::Access::kWrite;
+    } else {
+      for (const isa::AttrSpec& spec : info.attrs) {
+        if (spec.key == arg.key) role = spec.access;
+      }
+    }
+    if (arg.kind != isa::ArgKind::kOperand) continue;
+    const bool reads = role != isa::Access::kWrite;
+    const bool written = role != isa::Access::kRead;
+    if (writes ? !written : !reads) continue;
+
+    Access a;
+    a.fp = trace::footprint(m_program, m_program.operand(arg.operand), where, m_cfg, m_tensors);
+    a.lo = a.fp.lo();
+    a.hi = a.fp.hi();
+    a.dense = trace::byte_runs(a.fp, 2, m_runs_a) && m_runs_a.size() == 1;
+    a.write = writes;
+    a.stream = m_stream_of[instruction];
+    a.epoch = 2 * m_position_of[instruction] + (writes ? 2 : 1);
+    a.instruction = instruction;
+    a.column = arg.column;
+    a.time = time;
+    record(std::move(a), clock);
+  }
+}
+
+bool RaceDetector::covers(const Access& outer, const Access& inner) {
+  return outer.dense && outer.fp.p0 <= inner.fp.p0 && outer.fp.p1 >= inner.fp.p1 &&
+         outer.lo <= inner.lo && outer.hi >= inner.hi;
+}
+
+bool RaceDetector::overlaps(const Access& a, const Access& b, std::int64_t& lo, std::int64_t& hi) {
+  lo = std::max(a.lo, b.lo);
+  hi = std::min(a.hi, b.hi);
+  if (lo >= hi || std::max(a.fp.p0, b.fp.p0) >= std::min(a.fp.p1, b.fp.p1)) return false;
+  if (a.dense && b.dense) return true;
+  const bool exact_a = trace::byte_runs(a.fp, kMaxRuns, m_runs_a);
+  const bool exact_b = trace::byte_runs(b.fp, kMaxRuns, m_runs_b);
+  if (!exact_a || !exact_b) return true;  // too many runs to follow: trust the bounds
+  // Both run lists are sorted and merged: walk them together.
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < m_runs_a.size() && j < m_runs_b.size()) {
+    const std::int64_t l = std::max(m_runs_a[i].first, m_runs_b[j].first);
+    const std::int64_t h = std::min(m_runs_a[i].second, m_runs_b[j].second);
+    if (l < h) {
+      lo = l;
+      hi = h;
+      return true;
+    }
+    if (m_runs_a[i].second < m_runs_b[j].second) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return false;
+}
+
+void RaceDetector::record(Access a, const Clock& clock) {
+  Shadow& shadow = m_shadows[shadow_key(a.fp)];
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < shadow.size(); ++i) {
+    const Access& e = shadow[i];
+    bool redundant = false;
+    const bool near = e.lo < a.hi && a.lo < e.hi && e.fp.p0 < a.fp.p1 && a.fp.p0 < e.fp.p1;
+    if (near) {
+      if (e.stream == a.stream) {
+        // Program order. A later write covering `e`, or a later read covering an earlier
+        // read, makes `e` redundant: whatever races with `e` also races with `a`.
+        redundant = covers(a, e) && (a.write || !e.write);
+      } else if (e.write || a.write) {
+        if (clock[e.stream] >= e.epoch) {
+          redundant = a.write && covers(a, e);
+        } else {
+          std::int64_t lo = 0;
+          std::int64_t hi = 0;
+          if (overlaps(e, a, lo, hi) && m_reported.emplace(e.instruction, a.instruction).second) {
+            Race r;
+            r.kind = e.write && a.write ? RaceKind::kWriteAfterWrite
+                     : e.write          ? RaceKind::kReadAfterWrite
+                                        : RaceKind::kWriteAfterRead;
+            r.first = e.instruction;
+            r.second = a.instruction;
+            r.first_time = e.time;
+            r.second_time = a.time;
+            r.first_column = e.column;
+            r.second_column = a.column;
+            r.where = a.fp;
+            r.where.p0 = std::max(a.fp.p0, e.fp.p0);
+            r.where.p1 = std::min(a.fp.p1, e.fp.p1);
+            r.lo = lo;
+            r.hi = hi;
+            m_races.push_back(r);
+          }
+        }
+      }
+    }
+    if (!redundant) shadow[kept++] = shadow[i];
+  }
+  shadow.resize(kept);
+  shadow.push_back(std::move(a));
+}
+
+void RaceDetector::report(DiagnosticList& diags, std::string_view source) const {
+  for (const Race& r : m_races) {
+    const trace::Instruction& first = m_program.instructions[r.first];
+    const trace::Instruction& second = m_program.instructions[r.second];
+    std::string region;
+    if (r.where.memory == isa::Memory::kHbm) {
+      region = fmt::format("hbm bytes {:#x}..{:#x}", r.lo, r.hi - 1);
+      if (m_cfg.system.chips > 1) region += fmt::format(" of chip {}", r.where.chip);
+      for (std::size_t t = 0; t < m_program.tensors.size(); ++t) {
+        const auto begin = static_cast<std::int64_t>(m_tensors[t]);
+        const trace::TensorDecl& decl = m_program.tensors[t];
+        std::int64_t bytes = isa::dtype_bytes(decl.dtype);
+        for (std::uint64_t d : decl.shape)
+          bytes *= static_cast<std::int64_t>(d);
+        if (decl.chip == r.where.chip && r.lo >= begin && r.lo < begin + bytes) {
+          region += fmt::format(" (tensor {})", decl.name);
+        }
+      }
+    } else {
+      region = fmt::format("{} partitions {}..{}, bytes {:#x}..{:#x}",
+                           r.where.memory == isa::Memory::kSbuf ? "sbuf" : "psum", r.where.p0,
+                           r.where.p1 - 1, r.lo, r.hi - 1);
+      if (m_program.cores.size() > 1) {
+        region += fmt::format(" of chip {} core {}", r.where.chip, r.where.core);
+      }
+    }
+    const std::string_view verb = r.kind == RaceKind::kReadAfterWrite ? "reads" : "writes";
+    const std::string_view other = r.kind == RaceKind::kWriteAfterRead ? "read" : "written";
+    const std::string_view kind = r.kind == RaceKind::kReadAfterWrite   ? "read after write"
+                                  : r.kind == RaceKind::kWriteAfterRead ? "write after read"
+                                                                        : "write after write";
+    diags.error(
+        m_program.file, second.line, r.second_column,
+        fmt::format("data race ({}): {} {} {} at {}, {} by {} at line {} at {}, and no "
+                    "semaphore orders the two",
+                    kind, stream_name(m_program, second), verb, region, microseconds(r.second_time),
+                    other, stream_name(m_program, first), first.line, microseconds(r.first_time)),
+        std::string(line_of(source, second.line)));
+    Diagnostic note;
+    note.severity = Severity::kNote;
+    note.file = m_program.file;
+    note.line = first.line;
+    note.column = r.first_column;
+    note.message =
+        fmt::format("the other access of that race: {} {} here", stream_name(m_program, first),
+                    r.kind == RaceKind::kWriteAfterRead ? "reads" : "writes");
+    note.source_line = std::string(line_of(source, first.line));
+    diags.add(std::move(note));
+  }
+}
+
+}  // namespace trnsim::check

@@ -1,0 +1,128 @@
+#include "cli/dynamic_checks.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "check/race_detector.h"
+#include "common/source_file.h"
+#include "trace/hbm_layout.h"
+
+namespace trnsim::cli {
+
+namespace {
+
+std::string stream_label(const trace::Instruction& ins) {
+  return ins.engine == isa::Engine::kDma ? fmt::format("dma.q{}", ins.queue)
+                                         : std::string(isa::engine_name(ins.engine));
+}
+
+// The instructions not yet run in the streams that never finished: the only ones that can
+// still post a semaphore once the simulation has stopped.
+std::vector<std::uint32_t> remaining_instructions(const sysc::SimulationResult& result,
+                                                  const trace::Program& program) {
+  std::vector<std::uint32_t> remaining;
+  for (const trace::Stream& s : program.streams()) {
+    for (const sysc::BlockedStream& b : result.blocked) {
+      if (b.core_index != s.core_index || b.engine != s.engine || b.queue != s.queue) continue;
+      auto it = std::find(s.instructions.begin(), s.instructions.end(), b.instruction);
+      remaining.insert(remaining.end(), it, s.instructions.end());
+    }
+  }
+  return remaining;
+}
+
+// Who could still raise `semaphore`: "line 14 (pe), line 20 (dma.q1), themselves blocked",
+// or a statement that nothing can.
+std::string still_posting(const trace::Program& program,
+                          const std::vector<std::uint32_t>& remaining, std::uint32_t semaphore) {
+  std::vector<std::string> posters;
+  for (std::uint32_t index : remaining) {
+    const trace::Instruction& ins = program.instructions[index];
+    const trace::SyncOp* syncs = program.syncs_of(ins);
+    for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+      if (syncs[i].semaphore == semaphore && syncs[i].kind != trace::SyncKind::kWaitGe &&
+          syncs[i].kind != trace::SyncKind::kPostSub) {
+        posters.push_back(fmt::format("line {} ({})", ins.line, stream_label(ins)));
+        break;
+      }
+    }
+  }
+  if (posters.empty()) return "no instruction left to run posts it";
+  constexpr std::size_t kShown = 3;
+  std::string list = fmt::format(
+      "{}", fmt::join(posters.begin(), posters.begin() + std::min(posters.size(), kShown), ", "));
+  if (posters.size() > kShown) list += fmt::format(" and {} more", posters.size() - kShown);
+  return fmt::format("only {} would post it, and {} blocked too", list,
+                     posters.size() == 1 ? "its stream is" : "their streams are");
+}
+
+// One diagnostic per stream that never finished, at the instruction it is stuck on.
+void report_deadlock(const sysc::SimulationResult& result, const trace::Program& program,
+                     std::string_view source, DiagnosticList& diags) {
+  const std::vector<std::uint32_t> remaining = remaining_instructions(result, program);
+  for (const sysc::BlockedStream& b : result.blocked) {
+    const trace::Instruction& ins = program.instructions[b.instruction];
+    const trace::CoreId core = program.cores[b.core_index].id;
+    std::string why;
+    for (const auto& c : b.conditions) {
+      why += fmt::format("{}{} >= {} (it stays at {}; {})", why.empty() ? "" : "; ",
+                         program.semaphores[c.semaphore].name, c.needed, c.held,
+                         still_posting(program, remaining, c.semaphore));
+    }
+    if (why.empty()) why = "an instruction that never completed";
+    diags.error(program.file, ins.line, 1,
+                fmt::format("deadlock: stream {} of chip {} core {} waits forever for {}",
+                            stream_label(ins), core.chip, core.core, why),
+                std::string(line_of(source, ins.line)));
+  }
+}
+
+}  // namespace
+
+ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool as_warnings,
+                            bool& supported) {
+  checked.program.file = path;
+  DiagnosticList unsupported;
+  supported = sysc::check_supported(checked.program, unsupported);
+  if (supported) return ExitCode::kOk;
+  if (!as_warnings) {
+    unsupported.print(std::cerr);
+    return ExitCode::kBadInput;
+  }
+  for (Diagnostic d : unsupported.items()) {
+    d.severity = Severity::kWarning;
+    std::cerr << format_diagnostic(d);
+  }
+  return ExitCode::kOk;
+}
+
+CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
+                                const std::vector<events::Observer*>& observers, bool detect_races,
+                                std::size_t max_errors) {
+  const auto addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
+  check::RaceDetector races(checked.program, checked.cfg, addresses);
+  std::vector<events::Observer*> all = observers;
+  if (detect_races) all.push_back(&races);
+
+  CheckedRun run;
+  run.result = sysc::simulate(checked.program, checked.cfg, addresses, all);
+  run.races = detect_races ? races.races().size() : 0;
+  run.deadlock = !run.result.completed;
+  if (!run.findings()) return run;
+
+  std::string source;
+  try {
+    source = read_file(path);
+  } catch (const InputError&) {
+    // The source lines are a courtesy; the messages stand without them.
+  }
+  DiagnosticList diags(max_errors);
+  if (detect_races) races.report(diags, source);
+  if (run.deadlock) report_deadlock(run.result, checked.program, source, diags);
+  diags.print(std::cerr);
+  return run;
+}
+
+}  // namespace trnsim::cli

@@ -1,0 +1,36 @@
+// Simulating a checked trace with the dynamic checks on, for `check` and `run --check`:
+// the race detector (check/race_detector.h) and the deadlock report. Findings go to
+// stderr as diagnostics at their trace lines.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/cli_common.h"
+#include "events/observer.h"
+#include "sysc/system/simulation.h"
+
+namespace trnsim::cli {
+
+struct CheckedRun {
+  sysc::SimulationResult result;
+  std::size_t races = 0;
+  bool deadlock = false;
+  bool findings() const { return races > 0 || deadlock; }
+};
+
+// Readies a statically checked trace for simulation: names its file and refuses what the
+// timing model cannot run yet, printing why (as errors and returning kBadInput, or with
+// `as_warnings` as warnings and returning kOk with `supported` false).
+ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool as_warnings,
+                            bool& supported);
+
+// Simulates `checked` (which passed the static checks and sysc::check_supported) with
+// `observers` attached, plus the race detector when `detect_races`. Prints every race and,
+// if the run did not finish, every blocked stream (deadlock) to stderr, at most
+// `max_errors` errors.
+CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
+                                const std::vector<events::Observer*>& observers, bool detect_races,
+                                std::size_t max_errors);
+
+}  // namespace trnsim::cli
