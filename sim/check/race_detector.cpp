@@ -105,38 +105,12 @@ void RaceDetector::on_complete(const events::InstructionEvent& e) {
 }
 
 void RaceDetector::access(std::uint32_t instruction, bool writes, double time) {
-  const trace::Instruction& ins = m_program.instructions[instruction];
-  const isa::OpcodeInfo& info = isa::opcode_info(ins.opcode);
-  // A matmul that starts its accumulation only writes its PSUM destination.
-  bool matmul_starts = ins.opcode == isa::Opcode::kMatmul;
-  const trace::Arg* args = m_program.args_of(ins);
-  for (std::uint32_t i = 0; i < ins.num_args; ++i) {
-    if (args[i].key == isa::Attr::kAcc && args[i].kind == isa::ArgKind::kWord) {
-      matmul_starts = args[i].word == isa::Word::kStart;
-    }
-  }
+  operand_accesses(m_program, m_program.instructions[instruction], m_cfg, m_tensors, writes,
+                   m_operands);
   const Clock& clock = m_clock_of.at(instruction);
-  const trace::CoreId where = m_program.cores[ins.core_index].id;
-  std::uint32_t positional = 0;
-  for (std::uint32_t i = 0; i < ins.num_args; ++i) {
-    const trace::Arg& arg = args[i];
-    isa::Access role = isa::Access::kRead;
-    if (arg.key == isa::Attr::kNone) {
-      const std::uint32_t index = positional++;
-      if (index < info.positional.size()) role = info.positional[index].access;
-      if (index == 0 && matmul_starts) role = isa::Access::kWrite;
-    } else {
-      for (const isa::AttrSpec& spec : info.attrs) {
-        if (spec.key == arg.key) role = spec.access;
-      }
-    }
-    if (arg.kind != isa::ArgKind::kOperand) continue;
-    const bool reads = role != isa::Access::kWrite;
-    const bool written = role != isa::Access::kRead;
-    if (writes ? !written : !reads) continue;
-
+  for (const OperandAccess& op : m_operands) {
     Access a;
-    a.fp = trace::footprint(m_program, m_program.operand(arg.operand), where, m_cfg, m_tensors);
+    a.fp = op.where;
     a.lo = a.fp.lo();
     a.hi = a.fp.hi();
     a.dense = trace::byte_runs(a.fp, 2, m_runs_a) && m_runs_a.size() == 1;
@@ -144,7 +118,7 @@ void RaceDetector::access(std::uint32_t instruction, bool writes, double time) {
     a.stream = m_stream_of[instruction];
     a.epoch = 2 * m_position_of[instruction] + (writes ? 2 : 1);
     a.instruction = instruction;
-    a.column = arg.column;
+    a.column = op.column;
     a.time = time;
     record(std::move(a), clock);
   }

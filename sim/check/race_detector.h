@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "check/accesses.h"
 #include "common/diagnostic.h"
 #include "config/config.h"
 #include "events/observer.h"
@@ -115,6 +116,7 @@ class RaceDetector : public events::Observer {
   std::set<std::pair<std::uint32_t, std::uint32_t>> m_reported;
   std::vector<Race> m_races;
   std::vector<std::pair<std::int64_t, std::int64_t>> m_runs_a, m_runs_b;  // scratch
+  std::vector<OperandAccess> m_operands;                                  // scratch
 };
 
 }  // namespace trnsim::check

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "check/dynamic_errors.h"
 #include "check/race_detector.h"
 #include "common/source_file.h"
 #include "trace/hbm_layout.h"
@@ -99,16 +100,21 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
 }
 
 CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
-                                const std::vector<events::Observer*>& observers, bool detect_races,
-                                std::size_t max_errors) {
+                                const std::vector<events::Observer*>& observers,
+                                bool dynamic_checks, std::size_t max_errors) {
   const auto addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
   check::RaceDetector races(checked.program, checked.cfg, addresses);
+  check::DynamicErrors errors(checked.program, checked.cfg, addresses);
   std::vector<events::Observer*> all = observers;
-  if (detect_races) all.push_back(&races);
+  if (dynamic_checks) {
+    all.push_back(&races);
+    all.push_back(&errors);
+  }
 
   CheckedRun run;
   run.result = sysc::simulate(checked.program, checked.cfg, addresses, all);
-  run.races = detect_races ? races.races().size() : 0;
+  run.races = dynamic_checks ? races.races().size() : 0;
+  run.errors = dynamic_checks ? errors.count() : 0;
   run.deadlock = !run.result.completed;
   if (!run.findings()) return run;
 
@@ -119,7 +125,10 @@ CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& 
     // The source lines are a courtesy; the messages stand without them.
   }
   DiagnosticList diags(max_errors);
-  if (detect_races) races.report(diags, source);
+  if (dynamic_checks) {
+    errors.report(diags, source);
+    races.report(diags, source);
+  }
   if (run.deadlock) report_deadlock(run.result, checked.program, source, diags);
   diags.print(std::cerr);
   return run;

@@ -1,6 +1,6 @@
 // Simulating a checked trace with the dynamic checks on, for `check` and `run --check`:
-// the race detector (check/race_detector.h) and the deadlock report. Findings go to
-// stderr as diagnostics at their trace lines.
+// the race detector (check/race_detector.h), the run-time errors (check/dynamic_errors.h)
+// and the deadlock report. Findings go to stderr as diagnostics at their trace lines.
 #pragma once
 
 #include <string>
@@ -15,8 +15,9 @@ namespace trnsim::cli {
 struct CheckedRun {
   sysc::SimulationResult result;
   std::size_t races = 0;
+  std::size_t errors = 0;  // uninitialised reads, accumulate without start, overflow
   bool deadlock = false;
-  bool findings() const { return races > 0 || deadlock; }
+  bool findings() const { return races > 0 || errors > 0 || deadlock; }
 };
 
 // Readies a statically checked trace for simulation: names its file and refuses what the
@@ -26,11 +27,11 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
                             bool& supported);
 
 // Simulates `checked` (which passed the static checks and sysc::check_supported) with
-// `observers` attached, plus the race detector when `detect_races`. Prints every race and,
-// if the run did not finish, every blocked stream (deadlock) to stderr, at most
-// `max_errors` errors.
+// `observers` attached, plus the race detector and the run-time error checks when
+// `dynamic_checks`. Prints what they find and, if the run did not finish, every blocked
+// stream (deadlock) to stderr, at most `max_errors` errors.
 CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
-                                const std::vector<events::Observer*>& observers, bool detect_races,
-                                std::size_t max_errors);
+                                const std::vector<events::Observer*>& observers,
+                                bool dynamic_checks, std::size_t max_errors);
 
 }  // namespace trnsim::cli
