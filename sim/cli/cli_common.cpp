@@ -66,7 +66,34 @@ void add_check_options(CLI::App& cmd, CheckOptions& opts) {
   cmd.add_option("--max-errors", opts.max_errors, "Stop reporting after this many errors")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd.add_option_function<std::string>(
+         "--max-time", [&opts](const std::string& text) { opts.max_time = parse_duration(text); },
+         "Stop simulating at this simulated time, e.g. 10ms, 250us (a watchdog; the run "
+         "then counts as unfinished)")
+      ->type_name("TIME");
   cmd.add_option("trace", opts.trace, "Trace file (.trn)")->required()->type_name("TRACE");
+}
+
+double parse_duration(const std::string& text) {
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (text.size() <= unit.size() || !text.ends_with(unit)) continue;
+    const std::string number = text.substr(0, text.size() - unit.size());
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == number.size() && value > 0) return value * scale;
+    break;
+  }
+  throw CLI::ValidationError("--max-time",
+                             "expected a positive time with a unit (ns, us, ms or "
+                             "s), e.g. 10ms; got '" +
+                                 text + "'");
 }
 
 ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out) {

@@ -55,9 +55,12 @@ config::SystemConfig load_selected_config(const CliContext& ctx, const ConfigOpt
 struct CheckOptions {
   ConfigOptions config;
   std::size_t max_errors = 50;
+  double max_time = 0;  // seconds of simulated time; 0: no limit
   std::string trace;
 };
 void add_check_options(CLI::App& cmd, CheckOptions& opts);
+// "10ms", "2.5us", "100ns", "1s" -> seconds; throws CLI::ValidationError otherwise.
+double parse_duration(const std::string& text);
 
 struct CheckedTrace {
   config::SystemConfig cfg;

@@ -44,8 +44,7 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
       if (!simulated) std::cerr << "dynamic checks skipped: the trace cannot be simulated yet\n";
     }
     if (simulated) {
-      const CheckedRun run =
-          simulate_with_checks(checked, opts->check.trace, {}, true, opts->check.max_errors);
+      const CheckedRun run = simulate_with_checks(checked, opts->check, {}, true);
       if (run.findings()) return ExitCode::kProgramError;
     }
     print_summary(summarize(checked.program, checked.cfg, opts->check.trace), std::cout);

@@ -46,8 +46,8 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
     const ExitCode ready = prepare_simulation(checked, opts->check.trace, false, supported);
     if (ready != ExitCode::kOk) return ready;
     stats::StatsCollector collector(checked.program, checked.cfg);
-    const CheckedRun run = simulate_with_checks(checked, opts->check.trace, {&collector},
-                                                opts->detect_races, opts->check.max_errors);
+    const CheckedRun run =
+        simulate_with_checks(checked, opts->check, {&collector}, opts->detect_races);
     const sysc::SimulationResult& result = run.result;
     const stats::RunStats figures =
         collector.finish(result.seconds, result.completed, result.traffic);

@@ -80,6 +80,28 @@ void report_deadlock(const sysc::SimulationResult& result, const trace::Program&
   }
 }
 
+// The watchdog: one error for the limit, then where each unfinished stream stood.
+void report_stopped(const sysc::SimulationResult& result, const trace::Program& program,
+                    std::string_view source, DiagnosticList& diags) {
+  diags.error(program.file, 0, 0,
+              fmt::format("simulation stopped by --max-time at {:.3f} us with {} stream(s) "
+                          "unfinished; raise the limit to see the end of the run",
+                          result.seconds * 1e6, result.blocked.size()));
+  for (const sysc::BlockedStream& b : result.blocked) {
+    const trace::Instruction& ins = program.instructions[b.instruction];
+    const trace::CoreId core = program.cores[b.core_index].id;
+    Diagnostic note;
+    note.severity = Severity::kNote;
+    note.file = program.file;
+    note.line = ins.line;
+    note.column = 1;
+    note.message = fmt::format("stream {} of chip {} core {} was here", stream_label(ins),
+                               core.chip, core.core);
+    note.source_line = std::string(line_of(source, ins.line));
+    diags.add(std::move(note));
+  }
+}
+
 }  // namespace
 
 ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool as_warnings,
@@ -99,9 +121,9 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
   return ExitCode::kOk;
 }
 
-CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
+CheckedRun simulate_with_checks(const CheckedTrace& checked, const CheckOptions& opts,
                                 const std::vector<events::Observer*>& observers,
-                                bool dynamic_checks, std::size_t max_errors) {
+                                bool dynamic_checks) {
   const auto addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
   check::RaceDetector races(checked.program, checked.cfg, addresses);
   check::DynamicErrors errors(checked.program, checked.cfg, addresses);
@@ -112,24 +134,26 @@ CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& 
   }
 
   CheckedRun run;
-  run.result = sysc::simulate(checked.program, checked.cfg, addresses, all);
+  run.result = sysc::simulate(checked.program, checked.cfg, addresses, all, opts.max_time);
   run.races = dynamic_checks ? races.races().size() : 0;
   run.errors = dynamic_checks ? errors.count() : 0;
-  run.deadlock = !run.result.completed;
+  run.stopped = run.result.stopped_at_limit;
+  run.deadlock = !run.result.completed && !run.stopped;
   if (!run.findings()) return run;
 
   std::string source;
   try {
-    source = read_file(path);
+    source = read_file(opts.trace);
   } catch (const InputError&) {
     // The source lines are a courtesy; the messages stand without them.
   }
-  DiagnosticList diags(max_errors);
+  DiagnosticList diags(opts.max_errors);
   if (dynamic_checks) {
     errors.report(diags, source);
     races.report(diags, source);
   }
   if (run.deadlock) report_deadlock(run.result, checked.program, source, diags);
+  if (run.stopped) report_stopped(run.result, checked.program, source, diags);
   diags.print(std::cerr);
   return run;
 }

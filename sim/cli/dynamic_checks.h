@@ -17,7 +17,8 @@ struct CheckedRun {
   std::size_t races = 0;
   std::size_t errors = 0;  // uninitialised reads, accumulate without start, overflow
   bool deadlock = false;
-  bool findings() const { return races > 0 || errors > 0 || deadlock; }
+  bool stopped = false;  // at the --max-time limit, with work left
+  bool findings() const { return races > 0 || errors > 0 || deadlock || stopped; }
 };
 
 // Readies a statically checked trace for simulation: names its file and refuses what the
@@ -29,9 +30,10 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
 // Simulates `checked` (which passed the static checks and sysc::check_supported) with
 // `observers` attached, plus the race detector and the run-time error checks when
 // `dynamic_checks`. Prints what they find and, if the run did not finish, every blocked
-// stream (deadlock) to stderr, at most `max_errors` errors.
-CheckedRun simulate_with_checks(const CheckedTrace& checked, const std::string& path,
+// stream (deadlock) or, when the --max-time limit stopped it, where each unfinished stream
+// was, to stderr; at most opts.max_errors errors.
+CheckedRun simulate_with_checks(const CheckedTrace& checked, const CheckOptions& opts,
                                 const std::vector<events::Observer*>& observers,
-                                bool dynamic_checks, std::size_t max_errors);
+                                bool dynamic_checks);
 
 }  // namespace trnsim::cli

@@ -7,6 +7,7 @@
 
 #include "common/diagnostic.h"
 #include "sysc/chip/chip.h"
+#include "sysc/common/clock.h"
 #include "sysc/common/kernel.h"
 #include "sysc/core/semaphores.h"
 
@@ -79,7 +80,8 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags) {
 
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
-                          const std::vector<events::Observer*>& observers) {
+                          const std::vector<events::Observer*>& observers,
+                          double time_limit_seconds) {
   reset_kernel();
   events::Probe probe;
   for (auto* o : observers)
@@ -90,7 +92,12 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
   SimulationResult result;
   {
     System system("system", ctx, tensors);
-    sc_core::sc_start();
+    if (time_limit_seconds > 0) {
+      sc_core::sc_start(nanoseconds(time_limit_seconds * 1e9));
+      result.stopped_at_limit = sc_core::sc_pending_activity();
+    } else {
+      sc_core::sc_start();
+    }
     result.seconds = sc_core::sc_time_stamp().to_seconds();
     result.completed = true;
     for (const auto& chip : system.chips()) {
@@ -108,6 +115,7 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
         }
       }
     }
+    if (result.stopped_at_limit) result.completed = false;
     for (std::uint32_t s = 0; s < program.semaphores.size(); ++s) {
       result.final_semaphores.push_back(semaphores.value(s));
     }

@@ -36,7 +36,9 @@ struct BlockedStream {
 struct SimulationResult {
   double seconds = 0;                  // simulated time when the last event happened
   bool completed = false;              // every stream ran to its end
-  std::vector<BlockedStream> blocked;  // when not completed: a deadlock
+  bool stopped_at_limit = false;       // the time limit came first, with work left to do
+  std::vector<BlockedStream> blocked;  // when not completed: a deadlock, or where each
+                                       // unfinished stream was when the limit hit
   events::MemoryTraffic traffic;
   std::vector<std::int64_t> final_semaphores;
 };
@@ -49,8 +51,11 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags);
 
 // `tensors`: the HBM address of each tensor (trace::assign_tensor_addresses). The program
 // must have passed trace::check_program against `cfg` and check_supported.
+// `time_limit_seconds` > 0 stops the run at that simulated time (a watchdog for huge or
+// runaway traces).
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
-                          const std::vector<events::Observer*>& observers = {});
+                          const std::vector<events::Observer*>& observers = {},
+                          double time_limit_seconds = 0);
 
 }  // namespace trnsim::sysc

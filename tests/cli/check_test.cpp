@@ -221,3 +221,22 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
   expect_exit({"run", "--config", "trn2-16", trace}, 2,
               {"remote.trn:3:41: error: transfer between chip 0 and chip 1"});
 }
+
+TEST_CASE("check and run: --max-time stops a run that is not done, exit 1; a bad time is exit 2") {
+  TempDir dir;
+  const std::string trace = dir.write(
+      "gemm.trn", read_text(TRNSIM_SOURCE_DIR "/workloads/gemm-1024x1024x1024-bf16-trn2.trn"));
+  // The GEMM takes 34.7 us: stopped at 20 us with every stream unfinished.
+  expect_exit({"check", "--max-time", "20us", trace}, 1,
+              {"gemm.trn: error: simulation stopped by --max-time at 20.000 us with 11 stream(s) "
+               "unfinished",
+               "gemm.trn:119:1: note: stream pe of chip 0 core 0 was here"});
+  expect_exit({"run", "--max-time", "0.02ms", trace}, 1, {"stopped by --max-time at 20.000 us"});
+  // Long enough: the run finishes and nothing is reported.
+  expect_ok({"check", "--max-time", "1ms", trace});
+  for (const char* bad : {"20", "10xs", "-5us", "0s", "us"}) {
+    CAPTURE(bad);
+    expect_exit({"check", "--max-time", bad, trace}, 2,
+                {"--max-time: expected a positive time with a unit (ns, us, ms or s)"});
+  }
+}
