@@ -8,10 +8,11 @@
 
 namespace trnsim::cli {
 
-void add_check_command(CLI::App& app, CliContext& ctx);   // cmd_check.cpp
-void add_run_command(CLI::App& app, CliContext& ctx);     // cmd_run.cpp
-void add_fmt_command(CLI::App& app, CliContext& ctx);     // cmd_fmt.cpp
-void add_config_command(CLI::App& app, CliContext& ctx);  // cmd_config.cpp
-void add_gen_command(CLI::App& app, CliContext& ctx);     // cmd_gen.cpp
+void add_check_command(CLI::App& app, CliContext& ctx);    // cmd_check.cpp
+void add_run_command(CLI::App& app, CliContext& ctx);      // cmd_run.cpp
+void add_fmt_command(CLI::App& app, CliContext& ctx);      // cmd_fmt.cpp
+void add_config_command(CLI::App& app, CliContext& ctx);   // cmd_config.cpp
+void add_gen_command(CLI::App& app, CliContext& ctx);      // cmd_gen.cpp
+void add_compare_command(CLI::App& app, CliContext& ctx);  // cmd_compare.cpp
 
 }  // namespace trnsim::cli

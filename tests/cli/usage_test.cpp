@@ -8,8 +8,17 @@ using namespace trnsim::test;
 
 TEST_CASE("--help of trnsim and of every command exits 0 with a description and an example") {
   const std::vector<std::vector<std::string>> commands = {
-      {},      {"check"},      {"run"}, {"fmt"}, {"config"}, {"config", "show"}, {"config", "list"},
-      {"gen"}, {"gen", "gemm"}};
+      {},
+      {"check"},
+      {"run"},
+      {"fmt"},
+      {"config"},
+      {"config", "show"},
+      {"config", "list"},
+      {"gen"},
+      {"gen", "gemm"},
+      {"compare"},
+  };
   for (auto args : commands) {
     args.push_back("--help");
     const RunResult r = expect_ok(args, {"Usage:", "Example"});
@@ -45,6 +54,8 @@ TEST_CASE("usage errors exit 2 with a message that names the command") {
       {{"gen", "gemm", "--m", "128", "--n", "128", "--k", "-4"}, "--k"},
       {{"gen", "gemm", "--m", "128", "--n", "128", "--k", "128", "--dtype", "bf17"}, "bf17"},
       {{"gen", "gemm", "--m", "128", "--n", "128", "--k", "128", "--evacuation", "pe"}, "pe"},
+      {{"compare", "a.npy"}, "b is required"},
+      {{"compare", "a.npy", "b.npy", "--rtol", "-1"}, "--rtol"},
   };
   for (const auto& c : cases) {
     expect_exit(c.args, 2, {c.message, "--help"});
