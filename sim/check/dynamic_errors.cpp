@@ -138,8 +138,7 @@ void DynamicErrors::on_issue(const events::InstructionEvent& e) {
   // The outputs count as written from the moment their writer issues: whether a reader is
   // ordered after the write completes is the race detector's question, not this one (and
   // an engine's own pipelined accumulations read what it started moments before).
-  operand_accesses(m_program, m_program.instructions[e.index], m_cfg, m_tensors, true,
-                   m_operands);
+  operand_accesses(m_program, m_program.instructions[e.index], m_cfg, m_tensors, true, m_operands);
   for (const OperandAccess& op : m_operands)
     visit(op.where, true);
 }

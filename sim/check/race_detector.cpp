@@ -8,7 +8,9 @@ namespace trnsim::check {
 
 namespace {
 
-constexpr std::size_t kMaxRuns = 4096;  // beyond this, overlapping bounds count as overlap
+// Beyond this many runs, overlapping bounds count as overlap. On-chip patterns have at most
+// 64 Ki elements per partition, so they are always compared exactly.
+constexpr std::size_t kMaxRuns = std::size_t{1} << 17;
 
 std::uint64_t shadow_key(const trace::Footprint& f) {
   const std::uint64_t core = f.memory == isa::Memory::kHbm ? 0 : f.core;
@@ -41,7 +43,10 @@ RaceDetector::RaceDetector(const trace::Program& program, const config::SystemCo
       m_acquired(program.instructions.size()),
       m_semaphores(program.semaphores.size()) {
   const std::vector<trace::Stream> streams = program.streams();
-  m_stream_clock.assign(streams.size(), Clock(streams.size(), 0));
+  m_streams = static_cast<std::uint32_t>(streams.size());
+  m_stream_clock.assign(streams.size(), Clock(2 * streams.size(), 0));
+  m_completions.assign(streams.size(), 0);
+  m_completion_index.assign(program.instructions.size(), 0);
   for (std::uint32_t s = 0; s < streams.size(); ++s) {
     for (std::uint32_t k = 0; k < streams[s].instructions.size(); ++k) {
       m_stream_of[streams[s].instructions[k]] = s;
@@ -77,7 +82,7 @@ RaceDetector::Clock& RaceDetector::acquire(std::uint32_t instruction) {
         [](const Update& u, std::int64_t target) { return u.value_after < target; });
     join(clock, it == updates.end() ? updates.back().released : it->released);
   }
-  clock[s] = 2 * m_position_of[instruction] + 1;
+  clock[s] = m_position_of[instruction] + 1;  // its reads, and those before it
   m_stream_clock[s] = clock;
   m_acquired[instruction] = true;
   return m_clock_of[instruction] = std::move(clock);
@@ -86,7 +91,12 @@ RaceDetector::Clock& RaceDetector::acquire(std::uint32_t instruction) {
 void RaceDetector::on_post(const events::PostEvent& e) {
   Clock released = acquire(e.instruction);
   const std::uint32_t s = m_stream_of[e.instruction];
-  released[s] = 2 * m_position_of[e.instruction] + (e.at_read ? 1 : 2);
+  // The stream's writes released are those landed by now: the poster's own once it has
+  // completed (a @complete post), and earlier instructions' only if they have completed
+  // too (a pipelined engine may still be writing them).
+  if (!e.at_read) completion_index(e.instruction);
+  const std::uint32_t own = m_completion_index[e.instruction];
+  released[m_streams + s] = e.at_read && own != 0 ? own - 1 : m_completions[s];
   std::vector<Update>& updates = m_semaphores[e.semaphore].updates;
   if (!updates.empty()) join(released, updates.back().released);
   if (e.kind != events::PostKind::kAdd || e.value < 0) updates.clear();  // collapse: see header
@@ -98,8 +108,15 @@ void RaceDetector::on_issue(const events::InstructionEvent& e) {
   access(e.index, false, e.issue);
 }
 
+std::uint32_t RaceDetector::completion_index(std::uint32_t instruction) {
+  std::uint32_t& index = m_completion_index[instruction];
+  if (index == 0) index = ++m_completions[m_stream_of[instruction]];
+  return index;
+}
+
 void RaceDetector::on_complete(const events::InstructionEvent& e) {
   acquire(e.index);
+  completion_index(e.index);
   access(e.index, true, e.complete);
   m_clock_of.erase(e.index);
 }
@@ -116,7 +133,7 @@ void RaceDetector::access(std::uint32_t instruction, bool writes, double time) {
     a.dense = trace::byte_runs(a.fp, 2, m_runs_a) && m_runs_a.size() == 1;
     a.write = writes;
     a.stream = m_stream_of[instruction];
-    a.epoch = 2 * m_position_of[instruction] + (writes ? 2 : 1);
+    a.epoch = writes ? completion_index(instruction) : m_position_of[instruction] + 1;
     a.instruction = instruction;
     a.column = op.column;
     a.time = time;
@@ -170,7 +187,7 @@ void RaceDetector::record(Access a, const Clock& clock) {
         // read, makes `e` redundant: whatever races with `e` also races with `a`.
         redundant = covers(a, e) && (a.write || !e.write);
       } else if (e.write || a.write) {
-        if (clock[e.stream] >= e.epoch) {
+        if (clock[e.write ? m_streams + e.stream : e.stream] >= e.epoch) {
           redundant = a.write && covers(a, e);
         } else {
           std::int64_t lo = 0;

@@ -12,10 +12,14 @@
 //    that works only because a post was early is reported. After a `-=` or a set, later
 //    waits are ordered after every earlier update of S (conservative: the counting can no
 //    longer be followed, and no race is invented).
-//  - A post @read releases the instruction's reads only; @complete its reads and writes.
+//  - A post releases the reads of its instruction and of those before it in the stream,
+//    and the writes of the stream's instructions that have completed by then: with @read
+//    that excludes its own writes, and a pipelined engine's earlier instructions may not
+//    have landed either; with @complete it includes its own.
 // Accesses: an instruction reads its inputs when it issues and writes its outputs when it
 // completes; a read-modify-write operand (matmul accumulating into PSUM, copy_add) does
-// both. Each stream's instruction k reads at epoch 2k+1 and writes at epoch 2k+2.
+// both. Vector clocks have two components per stream: reads counted in program order (the
+// k-th instruction's reads are epoch k+1) and writes counted in completion order.
 //
 // Each pair of instructions is reported once, at the later one, with both trace lines,
 // engines, the overlapping bytes and the simulated times.
@@ -68,7 +72,8 @@ class RaceDetector : public events::Observer {
   void report(DiagnosticList& diags, std::string_view source) const;
 
  private:
-  using Clock = std::vector<std::uint32_t>;  // one component per stream
+  // Components [0, S): reads of each stream; [S, 2S): writes of each stream.
+  using Clock = std::vector<std::uint32_t>;
 
   struct Access {
     trace::Footprint fp;
@@ -98,6 +103,9 @@ class RaceDetector : public events::Observer {
   // what its waits acquire.
   Clock& acquire(std::uint32_t instruction);
   void access(std::uint32_t instruction, bool writes, double time);
+  // The instruction's place in its stream's completion order (1-based), assigned when it
+  // completes (or posts @complete, just before).
+  std::uint32_t completion_index(std::uint32_t instruction);
   void record(Access a, const Clock& clock);
   bool overlaps(const Access& a, const Access& b, std::int64_t& lo, std::int64_t& hi);
   static bool covers(const Access& outer, const Access& inner);
@@ -106,6 +114,9 @@ class RaceDetector : public events::Observer {
   const trace::Program& m_program;
   const config::SystemConfig& m_cfg;
   const std::vector<std::uint64_t>& m_tensors;
+  std::uint32_t m_streams = 0;
+  std::vector<std::uint32_t> m_completions;             // per stream: instructions completed
+  std::vector<std::uint32_t> m_completion_index;        // per instruction, 0 until completed
   std::vector<std::uint32_t> m_stream_of;               // per instruction
   std::vector<std::uint32_t> m_position_of;             // per instruction, in its stream
   std::vector<Clock> m_stream_clock;                    // per stream: the latest acquired clock

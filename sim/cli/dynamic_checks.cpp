@@ -41,14 +41,14 @@ std::string still_posting(const trace::Program& program,
   std::vector<std::string> posters;
   for (std::uint32_t index : remaining) {
     const trace::Instruction& ins = program.instructions[index];
+    bool posts =
+        ins.opcode == isa::Opcode::kSemSet && program.positional(ins, 0)->semaphore == semaphore;
     const trace::SyncOp* syncs = program.syncs_of(ins);
     for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
-      if (syncs[i].semaphore == semaphore && syncs[i].kind != trace::SyncKind::kWaitGe &&
-          syncs[i].kind != trace::SyncKind::kPostSub) {
-        posters.push_back(fmt::format("line {} ({})", ins.line, stream_label(ins)));
-        break;
-      }
+      posts |= syncs[i].semaphore == semaphore && syncs[i].kind != trace::SyncKind::kWaitGe &&
+               syncs[i].kind != trace::SyncKind::kPostSub;
     }
+    if (posts) posters.push_back(fmt::format("line {} ({})", ins.line, stream_label(ins)));
   }
   if (posters.empty()) return "no instruction left to run posts it";
   constexpr std::size_t kShown = 3;
