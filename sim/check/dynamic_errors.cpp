@@ -61,18 +61,27 @@ DynamicErrors::OnChip& DynamicErrors::on_chip(const trace::Footprint& f) {
 }
 
 bool DynamicErrors::visit_on_chip(OnChip& mem, const trace::Footprint& f, bool mark) {
-  if (!trace::byte_runs(f, kMaxRuns, m_runs)) return true;
-  bool all = true;
-  for (std::uint32_t p = f.p0; p < f.p1 && all; ++p) {
-    std::uint64_t* words = mem.bits.data() + p * mem.words_per_partition;
-    for (const auto& [lo, hi] : m_runs) {
-      all =
-          bit_range(words, static_cast<std::uint64_t>(lo), static_cast<std::uint64_t>(hi), mark) &&
-          all;
-      if (!all && !mark) break;
+  if (!trace::byte_runs(f, kMaxRuns, m_runs) || m_runs.empty()) return true;
+  // Every partition holds the same pattern: build its bits once, as words aligned like
+  // the partitions' own, then apply them partition by partition.
+  const auto first_word = static_cast<std::uint64_t>(m_runs.front().first) / 64;
+  const auto last_word = static_cast<std::uint64_t>(m_runs.back().second - 1) / 64;
+  m_pattern.assign(last_word - first_word + 1, 0);
+  for (const auto& [lo, hi] : m_runs) {
+    bit_range(m_pattern.data(), static_cast<std::uint64_t>(lo) - first_word * 64,
+              static_cast<std::uint64_t>(hi) - first_word * 64, true);
+  }
+  for (std::uint32_t p = f.p0; p < f.p1; ++p) {
+    std::uint64_t* words = mem.bits.data() + p * mem.words_per_partition + first_word;
+    for (std::size_t w = 0; w < m_pattern.size(); ++w) {
+      if (mark) {
+        words[w] |= m_pattern[w];
+      } else if ((words[w] & m_pattern[w]) != m_pattern[w]) {
+        return false;
+      }
     }
   }
-  return all;
+  return true;
 }
 
 bool DynamicErrors::visit_hbm(const trace::Footprint& f, bool mark) {
@@ -158,6 +167,10 @@ void DynamicErrors::on_post(const events::PostEvent& e) {
 
 void DynamicErrors::report(DiagnosticList& diags, std::string_view source) const {
   for (const Finding& f : m_found) {
+    if (diags.full()) {  // counted in "N more not shown", not formatted
+      diags.error({}, 0, 0, {});
+      continue;
+    }
     const trace::Instruction& ins = m_program.instructions[f.instruction];
     diags.error(m_program.file, ins.line, f.column == 0 ? 1 : f.column, f.message,
                 std::string(line_of(source, ins.line)));

@@ -69,6 +69,7 @@ class DynamicErrors : public events::Observer {
   std::vector<Finding> m_found;
   std::vector<OperandAccess> m_operands;
   std::vector<std::pair<std::int64_t, std::int64_t>> m_runs;
+  std::vector<std::uint64_t> m_pattern;  // one partition's bits of the access being checked
 };
 
 }  // namespace trnsim::check

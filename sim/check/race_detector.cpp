@@ -11,6 +11,12 @@ namespace {
 // Beyond this many runs, overlapping bounds count as overlap. On-chip patterns have at most
 // 64 Ki elements per partition, so they are always compared exactly.
 constexpr std::size_t kMaxRuns = std::size_t{1} << 17;
+// Accesses remembered per memory (SBUF or PSUM of a core, HBM of a chip).
+constexpr std::size_t kMaxShadow = 4096;
+// Races kept for the report; the search stops there.
+constexpr std::size_t kMaxRaces = 10000;
+// Updates of a semaphore followed one by one; older ones are folded into a base.
+constexpr std::size_t kKeptUpdates = 256;
 
 std::uint64_t shadow_key(const trace::Footprint& f) {
   const std::uint64_t core = f.memory == isa::Memory::kHbm ? 0 : f.core;
@@ -101,6 +107,12 @@ void RaceDetector::on_post(const events::PostEvent& e) {
   if (!updates.empty()) join(released, updates.back().released);
   if (e.kind != events::PostKind::kAdd || e.value < 0) updates.clear();  // collapse: see header
   updates.push_back(Update{e.result, std::move(released)});
+  // Memory: a long-lived counter would keep a clock per post. Old updates are folded into
+  // one base (its clock already joins them all), so a wait for an old value is ordered
+  // after a little more than it must: races can be missed there, never invented.
+  if (updates.size() > 2 * kKeptUpdates) {
+    updates.erase(updates.begin(), updates.end() - static_cast<std::ptrdiff_t>(kKeptUpdates));
+  }
 }
 
 void RaceDetector::on_issue(const events::InstructionEvent& e) {
@@ -142,8 +154,16 @@ void RaceDetector::access(std::uint32_t instruction, bool writes, double time) {
 }
 
 bool RaceDetector::covers(const Access& outer, const Access& inner) {
-  return outer.dense && outer.fp.p0 <= inner.fp.p0 && outer.fp.p1 >= inner.fp.p1 &&
-         outer.lo <= inner.lo && outer.hi >= inner.hi;
+  const trace::Footprint& o = outer.fp;
+  const trace::Footprint& i = inner.fp;
+  if (o.p0 > i.p0 || o.p1 < i.p1) return false;
+  if (outer.dense) return outer.lo <= inner.lo && outer.hi >= inner.hi;
+  // The same strided pattern again (a buffer reused the same way) covers itself.
+  if (o.base != i.base || o.elem_bytes != i.elem_bytes || o.ndims != i.ndims) return false;
+  for (std::uint32_t d = 0; d < o.ndims; ++d) {
+    if (o.size[d] != i.size[d] || o.stride[d] != i.stride[d]) return false;
+  }
+  return true;
 }
 
 bool RaceDetector::overlaps(const Access& a, const Access& b, std::int64_t& lo, std::int64_t& hi) {
@@ -176,51 +196,68 @@ bool RaceDetector::overlaps(const Access& a, const Access& b, std::int64_t& lo, 
 
 void RaceDetector::record(Access a, const Clock& clock) {
   Shadow& shadow = m_shadows[shadow_key(a.fp)];
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < shadow.size(); ++i) {
-    const Access& e = shadow[i];
+  // Only accesses starting within the longest extent before `a` can overlap it.
+  auto it = shadow.accesses.lower_bound(a.lo - shadow.longest);
+  const auto end = shadow.accesses.lower_bound(a.hi);
+  while (it != end) {
+    const Access& e = it->second;
     bool redundant = false;
-    const bool near = e.lo < a.hi && a.lo < e.hi && e.fp.p0 < a.fp.p1 && a.fp.p0 < e.fp.p1;
+    const bool near = a.lo < e.hi && e.fp.p0 < a.fp.p1 && a.fp.p0 < e.fp.p1;
     if (near) {
       if (e.stream == a.stream) {
         // Program order. A later write covering `e`, or a later read covering an earlier
         // read, makes `e` redundant: whatever races with `e` also races with `a`.
         redundant = covers(a, e) && (a.write || !e.write);
       } else if (e.write || a.write) {
-        if (clock[e.write ? m_streams + e.stream : e.stream] >= e.epoch) {
-          redundant = a.write && covers(a, e);
-        } else {
-          std::int64_t lo = 0;
-          std::int64_t hi = 0;
-          if (overlaps(e, a, lo, hi) && m_reported.emplace(e.instruction, a.instruction).second) {
-            Race r;
-            r.kind = e.write && a.write ? RaceKind::kWriteAfterWrite
-                     : e.write          ? RaceKind::kReadAfterWrite
-                                        : RaceKind::kWriteAfterRead;
-            r.first = e.instruction;
-            r.second = a.instruction;
-            r.first_time = e.time;
-            r.second_time = a.time;
-            r.first_column = e.column;
-            r.second_column = a.column;
-            r.where = a.fp;
-            r.where.p0 = std::max(a.fp.p0, e.fp.p0);
-            r.where.p1 = std::min(a.fp.p1, e.fp.p1);
-            r.lo = lo;
-            r.hi = hi;
-            m_races.push_back(r);
-          }
-        }
+        if (clock[e.write ? m_streams + e.stream : e.stream] < e.epoch) note_race(e, a);
+        // A write covering `e` stands for it from now on: what is ordered after it also
+        // is after `e` (or, when the two race, that race has just been reported).
+        redundant = a.write && covers(a, e);
       }
     }
-    if (!redundant) shadow[kept++] = shadow[i];
+    it = redundant ? shadow.accesses.erase(it) : std::next(it);
   }
-  shadow.resize(kept);
-  shadow.push_back(std::move(a));
+  shadow.longest = std::max(shadow.longest, a.hi - a.lo);
+  a.sequence = shadow.next_sequence++;
+  shadow.accesses.emplace(a.lo, std::move(a));
+  // A bound on the work per access when accesses overlap without ever covering each
+  // other: the oldest are forgotten (a race with them can then be missed, never invented).
+  if (shadow.accesses.size() > kMaxShadow) {
+    const std::uint64_t keep_from = shadow.next_sequence - kMaxShadow * 3 / 4;
+    std::erase_if(shadow.accesses,
+                  [&](const auto& entry) { return entry.second.sequence < keep_from; });
+  }
+}
+
+void RaceDetector::note_race(const Access& e, const Access& a) {
+  if (m_races.size() >= kMaxRaces) return;  // enough to act on; stop paying for more
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  if (!overlaps(e, a, lo, hi) || !m_reported.emplace(e.instruction, a.instruction).second) return;
+  Race r;
+  r.kind = e.write && a.write ? RaceKind::kWriteAfterWrite
+           : e.write          ? RaceKind::kReadAfterWrite
+                              : RaceKind::kWriteAfterRead;
+  r.first = e.instruction;
+  r.second = a.instruction;
+  r.first_time = e.time;
+  r.second_time = a.time;
+  r.first_column = e.column;
+  r.second_column = a.column;
+  r.where = a.fp;
+  r.where.p0 = std::max(a.fp.p0, e.fp.p0);
+  r.where.p1 = std::min(a.fp.p1, e.fp.p1);
+  r.lo = lo;
+  r.hi = hi;
+  m_races.push_back(r);
 }
 
 void RaceDetector::report(DiagnosticList& diags, std::string_view source) const {
   for (const Race& r : m_races) {
+    if (diags.full()) {  // counted in "N more not shown", not formatted
+      diags.error({}, 0, 0, {});
+      continue;
+    }
     const trace::Instruction& first = m_program.instructions[r.first];
     const trace::Instruction& second = m_program.instructions[r.second];
     std::string region;

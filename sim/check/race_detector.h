@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,6 +67,8 @@ class RaceDetector : public events::Observer {
   void on_complete(const events::InstructionEvent& e) override;
   void on_post(const events::PostEvent& e) override;
 
+  // The races found: the first 10000 (a trace with more has bigger problems; the search
+  // stops there).
   const std::vector<Race>& races() const { return m_races; }
   // One error per race at the second instruction's line, with a note at the first's.
   // `source`: the trace text, for the lines under the messages (may be empty).
@@ -86,10 +89,15 @@ class RaceDetector : public events::Observer {
     std::uint32_t instruction = 0;
     std::uint16_t column = 0;
     double time = 0;
+    std::uint64_t sequence = 0;  // order of recording in its memory
   };
   // The accesses to one memory (an SBUF or PSUM of a core, or an HBM) that a later access
-  // may still race with.
-  using Shadow = std::vector<Access>;
+  // may still race with, by first byte.
+  struct Shadow {
+    std::multimap<std::int64_t, Access> accesses;
+    std::int64_t longest = 0;  // the largest hi - lo recorded
+    std::uint64_t next_sequence = 0;
+  };
 
   struct Update {
     std::int64_t value_after = 0;
@@ -108,6 +116,8 @@ class RaceDetector : public events::Observer {
   std::uint32_t completion_index(std::uint32_t instruction);
   void record(Access a, const Clock& clock);
   bool overlaps(const Access& a, const Access& b, std::int64_t& lo, std::int64_t& hi);
+  // Records the race between earlier access `e` and `a` unless the pair was reported.
+  void note_race(const Access& e, const Access& a);
   static bool covers(const Access& outer, const Access& inner);
   static void join(Clock& into, const Clock& other);
 
