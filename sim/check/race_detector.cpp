@@ -16,7 +16,7 @@ constexpr std::size_t kMaxShadow = 4096;
 // Races kept for the report; the search stops there.
 constexpr std::size_t kMaxRaces = 10000;
 // Updates of a semaphore followed one by one; older ones are folded into a base.
-constexpr std::size_t kKeptUpdates = 256;
+constexpr std::size_t kKeptUpdates = 64;
 
 std::uint64_t shadow_key(const trace::Footprint& f) {
   const std::uint64_t core = f.memory == isa::Memory::kHbm ? 0 : f.core;
