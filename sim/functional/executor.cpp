@@ -1,5 +1,6 @@
 #include "functional/executor.h"
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -223,63 +224,43 @@ void FunctionalExecutor::apply(std::uint32_t instruction) {
 }
 
 void FunctionalExecutor::execute(const trace::Instruction& ins, Writes& out) {
+  using Handler = void (FunctionalExecutor::*)(const trace::Instruction&, Writes&);
+  // Indexed by isa::Opcode; nop and sem.set have no data effect.
+  static constexpr std::array<Handler, isa::kNumOpcodes> kHandlers = {
+      &FunctionalExecutor::matmul,
+      &FunctionalExecutor::transpose,
+      &FunctionalExecutor::activation,
+      &FunctionalExecutor::tensor_tensor,
+      &FunctionalExecutor::tensor_scalar,
+      &FunctionalExecutor::tensor_reduce,
+      &FunctionalExecutor::tensor_copy,
+      &FunctionalExecutor::memset,
+      &FunctionalExecutor::transpose32,
+      &FunctionalExecutor::bn_stats,
+      &FunctionalExecutor::bn_aggr,
+      &FunctionalExecutor::iota,
+      &FunctionalExecutor::affine_select,
+      &FunctionalExecutor::partition_reduce,
+      &FunctionalExecutor::copy,
+      &FunctionalExecutor::copy_add,
+      nullptr,
+      nullptr};
+  static_assert(static_cast<std::size_t>(Opcode::kCopyAdd) == 15 &&
+                static_cast<std::size_t>(Opcode::kSemSet) == 17);
+  const Handler handler = kHandlers[static_cast<std::size_t>(ins.opcode)];
+  if (handler != nullptr) (this->*handler)(ins, out);
+}
+
+void FunctionalExecutor::tensor_copy(const trace::Instruction& ins, Writes& out) {
+  store(ins, *m_program.positional(ins, 0), read(ins, *m_program.positional(ins, 1)), out);
+}
+
+void FunctionalExecutor::memset(const trace::Instruction& ins, Writes& out) {
   const trace::Arg& dst = *m_program.positional(ins, 0);
-  switch (ins.opcode) {
-    case Opcode::kMatmul:
-      matmul(ins, out);
-      break;
-    case Opcode::kTranspose:
-      transpose(ins, out);
-      break;
-    case Opcode::kActivation:
-      activation(ins, out);
-      break;
-    case Opcode::kTensorTensor:
-      tensor_tensor(ins, out);
-      break;
-    case Opcode::kTensorScalar:
-      tensor_scalar(ins, out);
-      break;
-    case Opcode::kTensorReduce:
-      tensor_reduce(ins, out);
-      break;
-    case Opcode::kTensorCopy:
-      store(ins, dst, read(ins, *m_program.positional(ins, 1)), out);
-      break;
-    case Opcode::kMemset: {
-      const trace::Arg* value = m_program.find_attr(ins, Attr::kValue);
-      const trace::Footprint f = where(ins, dst);
-      const std::vector<double> values(total_elements(f), value ? number(*value) : 0.0);
-      out.push_back({f, operand(dst).dtype, encode_exact(operand(dst).dtype, values), {}});
-      break;
-    }
-    case Opcode::kTranspose32:
-      transpose32(ins, out);
-      break;
-    case Opcode::kBnStats:
-      bn_stats(ins, false, out);
-      break;
-    case Opcode::kBnAggr:
-      bn_stats(ins, true, out);
-      break;
-    case Opcode::kIota:
-      iota(ins, out);
-      break;
-    case Opcode::kAffineSelect:
-      affine_select(ins, out);
-      break;
-    case Opcode::kPartitionReduce:
-      partition_reduce(ins, out);
-      break;
-    case Opcode::kCopy:
-      dma(ins, false, out);
-      break;
-    case Opcode::kCopyAdd:
-      dma(ins, true, out);
-      break;
-    default:
-      break;
-  }
+  const trace::Arg* value = m_program.find_attr(ins, Attr::kValue);
+  const trace::Footprint f = where(ins, dst);
+  const std::vector<double> values(total_elements(f), value ? number(*value) : 0.0);
+  out.push_back({f, operand(dst).dtype, encode_exact(operand(dst).dtype, values), {}});
 }
 
 void FunctionalExecutor::matmul(const trace::Instruction& ins, Writes& out) {
@@ -402,7 +383,15 @@ void FunctionalExecutor::transpose32(const trace::Instruction& ins, Writes& out)
   store(ins, *m_program.positional(ins, 0), result, out);
 }
 
-void FunctionalExecutor::bn_stats(const trace::Instruction& ins, bool aggregate, Writes& out) {
+void FunctionalExecutor::bn_stats(const trace::Instruction& ins, Writes& out) {
+  statistics(ins, false, out);
+}
+
+void FunctionalExecutor::bn_aggr(const trace::Instruction& ins, Writes& out) {
+  statistics(ins, true, out);
+}
+
+void FunctionalExecutor::statistics(const trace::Instruction& ins, bool aggregate, Writes& out) {
   const trace::Arg& dst = *m_program.positional(ins, 0);
   const trace::Arg& src = *m_program.positional(ins, 1);
   const std::uint32_t p = operand(src).partitions();
@@ -497,6 +486,14 @@ void FunctionalExecutor::partition_reduce(const trace::Instruction& ins, Writes&
       result[j] = alu(op, result[j], in[i * f + j]);
   }
   store(ins, *m_program.positional(ins, 0), result, out);
+}
+
+void FunctionalExecutor::copy(const trace::Instruction& ins, Writes& out) {
+  dma(ins, false, out);
+}
+
+void FunctionalExecutor::copy_add(const trace::Instruction& ins, Writes& out) {
+  dma(ins, true, out);
 }
 
 void FunctionalExecutor::dma(const trace::Instruction& ins, bool add, Writes& out) {

@@ -78,10 +78,16 @@ class FunctionalExecutor : public events::Observer {
   void tensor_scalar(const trace::Instruction& ins, Writes& out);
   void tensor_reduce(const trace::Instruction& ins, Writes& out);
   void transpose32(const trace::Instruction& ins, Writes& out);
-  void bn_stats(const trace::Instruction& ins, bool aggregate, Writes& out);
+  void tensor_copy(const trace::Instruction& ins, Writes& out);
+  void memset(const trace::Instruction& ins, Writes& out);
+  void bn_stats(const trace::Instruction& ins, Writes& out);
+  void bn_aggr(const trace::Instruction& ins, Writes& out);
+  void statistics(const trace::Instruction& ins, bool aggregate, Writes& out);
   void iota(const trace::Instruction& ins, Writes& out);
   void affine_select(const trace::Instruction& ins, Writes& out);
   void partition_reduce(const trace::Instruction& ins, Writes& out);
+  void copy(const trace::Instruction& ins, Writes& out);
+  void copy_add(const trace::Instruction& ins, Writes& out);
   void dma(const trace::Instruction& ins, bool add, Writes& out);
 
   const trace::Program& m_program;

@@ -95,38 +95,35 @@ void Memory::hbm_copy(std::uint32_t chip, std::uint64_t address, std::uint64_t b
 }
 
 void Memory::gather(const trace::Footprint& f, std::span<std::byte> out) {
-  std::byte* cursor = out.data();
-  if (f.memory == isa::Memory::kHbm) {
-    for_each_run(f, [&](std::int64_t offset, std::uint64_t bytes) {
-      hbm_copy(f.chip, static_cast<std::uint64_t>(f.base + offset), bytes, cursor, nullptr);
-      cursor += bytes;
-    });
-    return;
-  }
-  for (std::uint32_t p = f.p0; p < f.p1; ++p) {
-    const std::byte* part = partition(f, p) + f.base;
-    for_each_run(f, [&](std::int64_t offset, std::uint64_t bytes) {
-      std::memcpy(cursor, part + offset, bytes);
-      cursor += bytes;
-    });
-  }
+  transfer(f, out.data(), nullptr);
 }
 
 void Memory::scatter(const trace::Footprint& f, std::span<const std::byte> in) {
-  const std::byte* cursor = in.data();
+  transfer(f, nullptr, in.data());
+}
+
+void Memory::transfer(const trace::Footprint& f, std::byte* out, const std::byte* in) {
+  // Exactly one of out and in is given; it advances through the packed element bytes.
+  const auto move = [&](std::byte* place, std::uint64_t bytes) {
+    if (in != nullptr) {
+      std::memcpy(place, in, bytes);
+      in += bytes;
+    } else {
+      std::memcpy(out, place, bytes);
+      out += bytes;
+    }
+  };
   if (f.memory == isa::Memory::kHbm) {
     for_each_run(f, [&](std::int64_t offset, std::uint64_t bytes) {
-      hbm_copy(f.chip, static_cast<std::uint64_t>(f.base + offset), bytes, nullptr, cursor);
-      cursor += bytes;
+      hbm_copy(f.chip, static_cast<std::uint64_t>(f.base + offset), bytes, out, in);
+      if (in != nullptr) in += bytes;
+      if (out != nullptr) out += bytes;
     });
     return;
   }
   for (std::uint32_t p = f.p0; p < f.p1; ++p) {
     std::byte* part = partition(f, p) + f.base;
-    for_each_run(f, [&](std::int64_t offset, std::uint64_t bytes) {
-      std::memcpy(part + offset, cursor, bytes);
-      cursor += bytes;
-    });
+    for_each_run(f, [&](std::int64_t offset, std::uint64_t bytes) { move(part + offset, bytes); });
   }
 }
 

@@ -58,6 +58,7 @@ class Memory {
     std::unordered_map<std::uint64_t, std::unique_ptr<Page>> pages;  // by page number
   };
 
+  void transfer(const trace::Footprint& f, std::byte* out, const std::byte* in);
   // The first byte of partition `p` of the SBUF or PSUM that `f` names.
   std::byte* partition(const trace::Footprint& f, std::uint32_t p);
   // Copies `bytes` bytes of `chip`'s HBM from `address` into `out`, or from `in` into it

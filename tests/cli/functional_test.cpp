@@ -54,3 +54,44 @@ sync:   nop
   // A timing-only run never opens the file.
   expect_ok({"run", trace});
 }
+
+// Generated GEMMs C = A . B with N(0, 1) inputs, run functionally and compared with
+// `gen gemm --reference` (exact sums in double, rounded to C's dtype) by `trnsim compare`,
+// which accepts |sim - ref| <= atol + rtol * |ref|. The two differ by
+//   1. the simulator's fp32 accumulation: each of the K - 1 additions rounds with relative
+//      error at most u = 2^-24, so |error| <= (K - 1) * u * sum_k |a_k b_k|. With N(0, 1)
+//      inputs sum_k |a_k b_k| is about K * 2/pi (245 for K = 384; allow 1.5x): at most
+//      383 * 2^-24 * 368 = 0.0084;
+//   2. the final rounding of both sides to C's dtype: the two can land one step of that
+//      dtype apart, a step being at most 2^-7 |C| in bf16 (8 significant bits) and 2^-3 |C|
+//      in fp8e4 (4 bits), and 2^-9 (fp8e4's smallest subnormal) near zero.
+// So bf16: rtol = 0.01 (> 2^-7 = 0.0078), atol = 0.01 (> 0.0084); fp8e4: rtol = 0.13
+// (> 2^-3), atol = 0.02 (> 0.0084 + 2^-9 = 0.0104).
+TEST_CASE("functional GEMMs match their references within the derived tolerances") {
+  struct Case {
+    std::string dtype;
+    std::string cores;
+    std::string rtol;
+    std::string atol;
+  };
+  const Case cases[] = {{"bf16", "1", "0.01", "0.01"},
+                        {"bf16", "2", "0.01", "0.01"},
+                        {"fp8e4", "1", "0.13", "0.02"},
+                        {"fp8e4", "2", "0.13", "0.02"}};
+  for (const Case& c : cases) {
+    INFO(c.dtype << " on " << c.cores << " core(s)");
+    TempDir dir;
+    const std::string trace = dir.file("gemm.trn");
+    const std::string ref = dir.file("ref.npy");
+    expect_ok({"gen", "gemm", "--m", "256", "--n", "512", "--k", "384", "--dtype", c.dtype,
+               "--cores", c.cores, "--seed", "3", "--reference", ref, "-o", trace});
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/C.npy"), ref, "--rtol", c.rtol, "--atol", c.atol},
+              {"mismatches:     0 of 131072"});
+    // The comparison can fail: a tolerance below one bf16 step rejects the bf16 results
+    // (one step apart where the two roundings straddle a boundary).
+    if (c.dtype == "bf16") {
+      expect_exit({"compare", dir.file("out/C.npy"), ref, "--rtol", "0", "--atol", "0"}, 3);
+    }
+  }
+}

@@ -54,7 +54,7 @@ dma.q0: copy hbm:C, sbuf[0:2]@0x20.fp32[3] wait(s_out >= 1)
 
 TEST_CASE("matmul: fp32 accumulation rounds after every partition, in partition order") {
   // K = 3 partitions, M = N = 1: products 2^24, 1, 1 (bf16 values 2^12 * 2^12, 1 * 1, 1 * 1).
-  // In order: 2^24 + 1 = 2^24 + 1 is a tie in fp32 and rounds to the even 2^24, twice, so
+  // In order: 2^24 + 1 lies halfway between two fp32 values and rounds to the even 2^24, twice, so
   // the result is 2^24, where exact arithmetic gives 2^24 + 2.
   auto run = test::run_functional(R"(.trace 1
 .tensor C hbm fp32 [1, 1] output
