@@ -1,5 +1,6 @@
 #include "functional/semantics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -101,22 +102,42 @@ float activate(isa::Word func, float x) {
 
 void matmul(std::span<const float> stationary, std::span<const float> moving, std::uint32_t k,
             std::uint32_t m, std::uint32_t n, bool narrow, std::span<float> out) {
-  for (std::uint32_t row = 0; row < m; ++row) {
-    float* acc = out.data() + static_cast<std::size_t>(row) * n;
-    for (std::uint32_t j = 0; j < n; ++j)
-      acc[j] = 0.0f;
-    for (std::uint32_t kk = 0; kk < k; ++kk) {
-      const float a = stationary[static_cast<std::size_t>(kk) * m + row];
-      const float* b = moving.data() + static_cast<std::size_t>(kk) * n;
-      if (narrow) {
-        // The product is exact in fp32, so the addition is the only rounding; this loop
-        // vectorises across n while keeping each element's order over k.
-        for (std::uint32_t j = 0; j < n; ++j)
-          acc[j] += a * b[j];
-      } else {
-        for (std::uint32_t j = 0; j < n; ++j)
-          acc[j] = add_rounded_once(acc[j], static_cast<double>(a) * static_cast<double>(b[j]));
+  std::fill(out.begin(), out.end(), 0.0f);
+  // k outermost: every output element still receives its products in order k = 0, 1, ...
+  // Four output rows at a time share each load of a moving row.
+  constexpr std::uint32_t kRows = 4;
+  for (std::uint32_t kk = 0; kk < k; ++kk) {
+    const float* __restrict b = moving.data() + static_cast<std::size_t>(kk) * n;
+    const float* a = stationary.data() + static_cast<std::size_t>(kk) * m;
+    std::uint32_t row = 0;
+    if (narrow) {
+      // The products are exact in fp32, so each addition is the only rounding.
+      for (; row + kRows <= m; row += kRows) {
+        float* __restrict c0 = out.data() + static_cast<std::size_t>(row) * n;
+        float* __restrict c1 = c0 + n;
+        float* __restrict c2 = c1 + n;
+        float* __restrict c3 = c2 + n;
+        const float a0 = a[row], a1 = a[row + 1], a2 = a[row + 2], a3 = a[row + 3];
+        for (std::uint32_t j = 0; j < n; ++j) {
+          c0[j] += a0 * b[j];
+          c1[j] += a1 * b[j];
+          c2[j] += a2 * b[j];
+          c3[j] += a3 * b[j];
+        }
       }
+      for (; row < m; ++row) {
+        float* __restrict c = out.data() + static_cast<std::size_t>(row) * n;
+        const float ar = a[row];
+        for (std::uint32_t j = 0; j < n; ++j)
+          c[j] += ar * b[j];
+      }
+      continue;
+    }
+    for (; row < m; ++row) {
+      float* c = out.data() + static_cast<std::size_t>(row) * n;
+      const double ar = a[row];
+      for (std::uint32_t j = 0; j < n; ++j)
+        c[j] = add_rounded_once(c[j], ar * static_cast<double>(b[j]));
     }
   }
 }
