@@ -177,7 +177,12 @@ void FunctionalExecutor::store(const trace::Instruction& ins, const trace::Arg& 
   PendingWrite w;
   w.where = where(ins, dst);
   w.dtype = operand(dst).dtype;
-  w.bytes = numerics::encode(w.dtype, values);
+  w.bytes.resize(total_elements(w.where) * w.where.elem_bytes);
+  // The static checks make the counts agree; should they not, the tail stays zero rather
+  // than an exception escaping into the simulation.
+  const std::size_t n = std::min(values.size(), total_elements(w.where));
+  numerics::encode(w.dtype, std::span<const float>(values.data(), n),
+                   std::span<std::byte>(w.bytes).first(n * w.where.elem_bytes));
   out.push_back(std::move(w));
 }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "check/race_detector.h"
 #include "trace/checker.h"
 #include "trace/hbm_layout.h"
 #include "trace/parser.h"
@@ -16,7 +17,7 @@ std::vector<float> FunctionalRun::values(std::string_view name) const {
 
 std::unique_ptr<FunctionalRun> run_functional(std::string_view text,
                                               const config::SystemConfig& cfg,
-                                              const std::string& file) {
+                                              const std::string& file, Races expected) {
   auto run = std::make_unique<FunctionalRun>();
   run->cfg = cfg;
   DiagnosticList diags;
@@ -27,7 +28,11 @@ std::unique_ptr<FunctionalRun> run_functional(std::string_view text,
   run->addresses = trace::assign_tensor_addresses(run->program, run->cfg.hbm, nullptr);
   run->executor =
       std::make_unique<functional::FunctionalExecutor>(run->program, run->cfg, run->addresses);
-  run->result = sysc::simulate(run->program, run->cfg, run->addresses, {run->executor.get()});
+  check::RaceDetector races(run->program, run->cfg, run->addresses);
+  run->result =
+      sysc::simulate(run->program, run->cfg, run->addresses, {run->executor.get(), &races});
+  run->races = races.races().size();
+  if (expected == Races::kNone) CHECK(run->races == 0);
   REQUIRE(run->result.completed);
   return run;
 }

@@ -19,15 +19,20 @@ struct FunctionalRun {
   std::vector<std::uint64_t> addresses;
   std::unique_ptr<functional::FunctionalExecutor> executor;
   sysc::SimulationResult result;
+  std::size_t races = 0;  // found by the race detector, which watches the same run
 
   // The values of tensor `name` after the run, row-major, as fp32.
   std::vector<float> values(std::string_view name) const;
 };
 
+enum class Races : bool { kNone, kExpected };
+
 // Parses `text` as file `file` (which must pass the static checker), and simulates it with
-// functional execution. Fails the current test on parse or check errors.
+// functional execution and the race detector. Fails the current test on parse or check
+// errors, and on any race unless `races` says one is expected.
 std::unique_ptr<FunctionalRun> run_functional(std::string_view text,
                                               const config::SystemConfig& cfg = {},
-                                              const std::string& file = "test.trn");
+                                              const std::string& file = "test.trn",
+                                              Races races = Races::kNone);
 
 }  // namespace trnsim::test
