@@ -6,12 +6,9 @@
 
 #include <doctest/doctest.h>
 
-#include "common/diagnostic.h"
 #include "functional_harness.h"
 #include "io/npy.h"
 #include "run_trnsim.h"
-#include "trace/hbm_layout.h"
-#include "trace/parser.h"
 
 using namespace trnsim;
 
@@ -303,39 +300,6 @@ dma.q2: copy_add hbm:Y, sbuf[0:1]@0x0.bf16[4] wait(s_in >= 1)
   const float b = 0.10009765625f;
   check_values(run->values("Z"), {1, 1 + 0x1p-6f, -2, b});
   check_values(run->values("Y"), {11, 21 + 0x1p-6f, 28, 40 + b});
-}
-
-TEST_CASE("init=file errors name the trace line") {
-  test::TempDir dir;
-  io::write_npy(dir.file("x.npy"),
-                io::make_array(isa::DType::kFp32, {2, 2}, std::vector<float>{1, 2, 3, 4}));
-  trace::Program program;
-  DiagnosticList diags;
-  trace::parse_trace(
-      ".trace 1\n.tensor X hbm fp32 [1, 4] init=file(\"x.npy\")\n"
-      ".tensor W hbm fp32 [1, 4] init=file(\"missing.npy\")\n",
-      dir.file("t.trn"), program, diags);
-  REQUIRE_FALSE(diags.has_errors());
-  const config::SystemConfig cfg;
-  const auto addresses = trace::assign_tensor_addresses(program, cfg.hbm, nullptr);
-  try {
-    functional::FunctionalExecutor exec(program, cfg, addresses);
-    FAIL("no error");
-  } catch (const InputError& e) {
-    const Diagnostic& d = e.diagnostics().items().front();
-    CHECK(d.line == 2);
-    CHECK(d.message ==
-          "init=file(\"x.npy\") of tensor 'X': the file holds shape (2, 2), the tensor is (1, 4)");
-  }
-  program.tensors[0].shape = {2, 2};
-  try {
-    functional::FunctionalExecutor exec(program, cfg, addresses);
-    FAIL("no error");
-  } catch (const InputError& e) {
-    const Diagnostic& d = e.diagnostics().items().front();
-    CHECK(d.line == 3);
-    CHECK(d.message.find("init=file(\"missing.npy\") of tensor 'W': ") == 0);
-  }
 }
 
 TEST_CASE("init=none is poison: NaN in floats") {
