@@ -113,7 +113,9 @@ void FunctionalExecutor::initialise(std::uint32_t index) {
     array = io::read_npy(path.string());
   } catch (const InputError& e) {
     const auto& items = e.diagnostics().items();
-    fail(items.empty() ? std::string(e.what()) : items.front().message);
+    const std::string why = items.empty() ? std::string(e.what()) : items.front().message;
+    // Name the file as it was looked for when that is not how the trace wrote it.
+    fail(path.string() == decl.file ? why : fmt::format("{}: {}", path.string(), why));
   }
   if (array.shape != decl.shape) {
     fail(fmt::format("the file holds shape {}, the tensor is {}", io::shape_string(array.shape),
