@@ -1,5 +1,6 @@
 #include "functional/executor.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -162,6 +163,12 @@ std::vector<float> FunctionalExecutor::read(const trace::Instruction& ins, const
   return numerics::decode(operand(arg).dtype, read_bytes(where(ins, arg)));
 }
 
+FunctionalExecutor::Tile FunctionalExecutor::read_tile(const trace::Instruction& ins,
+                                                       std::size_t position) {
+  const trace::Arg& arg = *m_program.positional(ins, position);
+  return {operand(arg).partitions(), operand(arg).free_elements(), read(ins, arg)};
+}
+
 std::vector<float> FunctionalExecutor::per_partition(const trace::Instruction& ins,
                                                      const trace::Arg* arg,
                                                      std::uint32_t partitions, float fallback) {
@@ -289,37 +296,31 @@ void FunctionalExecutor::matmul(const trace::Instruction& ins, Writes& out) {
 }
 
 void FunctionalExecutor::transpose(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
-  const std::vector<float> in = read(ins, src);
-  std::vector<float> result(in.size());
-  for (std::uint32_t i = 0; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j)
-      result[j * p + i] = in[i * f + j];
+  const Tile src = read_tile(ins, 1);
+  std::vector<float> result(src.values.size());
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i)
+      result[i * src.partitions + p] = src.at(p, i);
   }
   store(ins, *m_program.positional(ins, 0), result, out);
 }
 
 void FunctionalExecutor::activation(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
+  Tile src = read_tile(ins, 1);
   const Word func = word(m_program, ins, Attr::kFunc, Word::kIdentity);
   const std::vector<float> scale =
-      per_partition(ins, m_program.find_attr(ins, Attr::kScale), p, 1.0f);
+      per_partition(ins, m_program.find_attr(ins, Attr::kScale), src.partitions, 1.0f);
   const std::vector<float> bias =
-      per_partition(ins, m_program.find_attr(ins, Attr::kBias), p, 0.0f);
-  std::vector<float> values = read(ins, src);
-  std::vector<float> sums(p, 0.0f);
-  for (std::uint32_t i = 0; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j) {
-      float& v = values[i * f + j];
-      v = activate(func, v * scale[i] + bias[i]);
-      sums[i] += v;
+      per_partition(ins, m_program.find_attr(ins, Attr::kBias), src.partitions, 0.0f);
+  std::vector<float> sums(src.partitions, 0.0f);
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i) {
+      float& v = src.at(p, i);
+      v = activate(func, v * scale[p] + bias[p]);
+      sums[p] += v;
     }
   }
-  store(ins, *m_program.positional(ins, 0), values, out);
+  store(ins, *m_program.positional(ins, 0), src.values, out);
   if (const trace::Arg* accum = m_program.find_attr(ins, Attr::kAccum))
     store(ins, *accum, sums, out);
 }
@@ -334,32 +335,28 @@ void FunctionalExecutor::tensor_tensor(const trace::Instruction& ins, Writes& ou
 }
 
 void FunctionalExecutor::tensor_scalar(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
+  Tile src = read_tile(ins, 1);
   const Word op0 = word(m_program, ins, Attr::kOp0, Word::kBypass);
   const Word op1 = word(m_program, ins, Attr::kOp1, Word::kBypass);
-  const std::vector<float> s0 = per_partition(ins, m_program.find_attr(ins, Attr::kS0), p, 0.0f);
-  const std::vector<float> s1 = per_partition(ins, m_program.find_attr(ins, Attr::kS1), p, 0.0f);
-  std::vector<float> values = read(ins, src);
-  for (std::uint32_t i = 0; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j) {
-      float& v = values[i * f + j];
-      v = alu(op1, alu(op0, v, s0[i]), s1[i]);
-    }
+  const std::vector<float> s0 =
+      per_partition(ins, m_program.find_attr(ins, Attr::kS0), src.partitions, 0.0f);
+  const std::vector<float> s1 =
+      per_partition(ins, m_program.find_attr(ins, Attr::kS1), src.partitions, 0.0f);
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i)
+      src.at(p, i) = alu(op1, alu(op0, src.at(p, i), s0[p]), s1[p]);
   }
-  store(ins, *m_program.positional(ins, 0), values, out);
+  store(ins, *m_program.positional(ins, 0), src.values, out);
 }
 
 void FunctionalExecutor::tensor_reduce(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const trace::Operand& s = operand(src);
+  const trace::Operand& s = operand(*m_program.positional(ins, 1));
   const std::int64_t axes = std::max<std::int64_t>(1, integer(m_program, ins, Attr::kAxes));
   std::uint64_t group = 1;
   for (std::int64_t d = s.ndims - 1; d >= 0 && d >= s.ndims - axes; --d)
     group *= s.dims[d].size;
   const Word op = word(m_program, ins, Attr::kOp, Word::kAdd);
-  const std::vector<float> in = read(ins, src);
+  const std::vector<float> in = read(ins, *m_program.positional(ins, 1));
   std::vector<float> result(in.size() / group);
   for (std::size_t r = 0; r < result.size(); ++r) {
     float acc = in[r * group];
@@ -371,20 +368,16 @@ void FunctionalExecutor::tensor_reduce(const trace::Instruction& ins, Writes& ou
 }
 
 void FunctionalExecutor::transpose32(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
-  const std::vector<float> in = read(ins, src);
-  std::vector<float> result(in.size());
+  const Tile src = read_tile(ins, 1);
+  std::vector<float> result(src.values.size());
   constexpr std::uint32_t kBlock = 32;
-  for (std::uint32_t row = 0; row < p; ++row) {
-    for (std::uint64_t col = 0; col < f; ++col) {
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i) {
       // Within each 32 x 32 block, partition and element index swap.
-      const std::uint32_t block_row = row / kBlock * kBlock;
-      const std::uint64_t block_col = col / kBlock * kBlock;
-      const std::uint64_t src_row = block_row + (col - block_col);
-      const std::uint64_t src_col = block_col + (row - block_row);
-      result[row * f + col] = in[src_row * f + src_col];
+      const std::uint32_t block_p = p / kBlock * kBlock;
+      const std::uint64_t block_i = i / kBlock * kBlock;
+      result[p * src.free + i] =
+          src.at(static_cast<std::uint32_t>(block_p + (i - block_i)), block_i + (p - block_p));
     }
   }
   store(ins, *m_program.positional(ins, 0), result, out);
@@ -400,23 +393,19 @@ void FunctionalExecutor::bn_aggr(const trace::Instruction& ins, Writes& out) {
 
 void FunctionalExecutor::statistics(const trace::Instruction& ins, bool aggregate, Writes& out) {
   const trace::Arg& dst = *m_program.positional(ins, 0);
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
-  const std::uint64_t dst_f = operand(dst).free_elements();
-  const std::vector<float> in = read(ins, src);
-  std::vector<float> result(p * dst_f, 0.0f);
+  const Tile src = read_tile(ins, 1);
+  const std::uint64_t dst_free = operand(dst).free_elements();
+  const std::size_t produced = std::min<std::uint64_t>(aggregate ? 2 : 6, dst_free);
+  std::vector<float> result(src.partitions * dst_free, 0.0f);
   std::vector<float> record(6);
-  for (std::uint32_t i = 0; i < p; ++i) {
-    const std::span<const float> row(in.data() + i * f, f);
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    const std::span<const float> row(&src.at(p, 0), src.free);
     if (aggregate) {
       functional::bn_aggr(row, std::span<float>(record).first(2));
     } else {
       functional::bn_stats(row, record);
     }
-    const std::size_t produced = aggregate ? 2 : 6;
-    for (std::size_t j = 0; j < std::min<std::uint64_t>(produced, dst_f); ++j)
-      result[i * dst_f + j] = record[j];
+    std::copy_n(record.begin(), produced, result.begin() + p * dst_free);
   }
   store(ins, dst, result, out);
 }
@@ -429,68 +418,40 @@ void FunctionalExecutor::iota(const trace::Instruction& ins, Writes& out) {
   const double b = base ? number(*base) : 0.0;
   const double ps = pstep ? number(*pstep) : 0.0;
   const double fs = fstep ? number(*fstep) : 1.0;
-  const std::uint32_t p = operand(dst).partitions();
-  const std::uint64_t f = operand(dst).free_elements();
-  std::vector<double> values(p * f);
-  for (std::uint32_t i = 0; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j)
-      values[i * f + j] = b + i * ps + static_cast<double>(j) * fs;
+  const std::uint32_t partitions = operand(dst).partitions();
+  const std::uint64_t free = operand(dst).free_elements();
+  std::vector<double> values(partitions * free);
+  for (std::uint32_t p = 0; p < partitions; ++p) {
+    for (std::uint64_t i = 0; i < free; ++i)
+      values[p * free + i] = b + p * ps + static_cast<double>(i) * fs;
   }
   out.push_back(
       {where(ins, dst), operand(dst).dtype, encode_exact(operand(dst).dtype, values), {}});
 }
 
 void FunctionalExecutor::affine_select(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
+  Tile src = read_tile(ins, 1);
   const std::int64_t a = integer(m_program, ins, Attr::kPcoef);
   const std::int64_t b = integer(m_program, ins, Attr::kFcoef);
   const std::int64_t c = integer(m_program, ins, Attr::kOffset);
   const trace::Arg* fill_arg = m_program.find_attr(ins, Attr::kFill);
   const float fill = fill_arg ? static_cast<float>(number(*fill_arg)) : 0.0f;
   const Word cmp = word(m_program, ins, Attr::kCmp, Word::kGe);
-  std::vector<float> values = read(ins, src);
-  for (std::uint32_t i = 0; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j) {
-      const std::int64_t x = a * i + b * static_cast<std::int64_t>(j) + c;
-      bool keep = false;
-      switch (cmp) {
-        case Word::kGe:
-          keep = x >= 0;
-          break;
-        case Word::kGt:
-          keep = x > 0;
-          break;
-        case Word::kLe:
-          keep = x <= 0;
-          break;
-        case Word::kLt:
-          keep = x < 0;
-          break;
-        case Word::kEq:
-          keep = x == 0;
-          break;
-        default:
-          keep = x != 0;
-          break;  // ne
-      }
-      if (!keep) values[i * f + j] = fill;
+  for (std::uint32_t p = 0; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i) {
+      if (!holds(cmp, a * p + b * static_cast<std::int64_t>(i) + c)) src.at(p, i) = fill;
     }
   }
-  store(ins, *m_program.positional(ins, 0), values, out);
+  store(ins, *m_program.positional(ins, 0), src.values, out);
 }
 
 void FunctionalExecutor::partition_reduce(const trace::Instruction& ins, Writes& out) {
-  const trace::Arg& src = *m_program.positional(ins, 1);
-  const std::uint32_t p = operand(src).partitions();
-  const std::uint64_t f = operand(src).free_elements();
+  const Tile src = read_tile(ins, 1);
   const Word op = word(m_program, ins, Attr::kOp, Word::kAdd);
-  const std::vector<float> in = read(ins, src);
-  std::vector<float> result(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(f));
-  for (std::uint32_t i = 1; i < p; ++i) {
-    for (std::uint64_t j = 0; j < f; ++j)
-      result[j] = alu(op, result[j], in[i * f + j]);
+  std::vector<float> result(&src.at(0, 0), &src.at(0, 0) + src.free);
+  for (std::uint32_t p = 1; p < src.partitions; ++p) {
+    for (std::uint64_t i = 0; i < src.free; ++i)
+      result[i] = alu(op, result[i], src.at(p, i));
   }
   store(ins, *m_program.positional(ins, 0), result, out);
 }

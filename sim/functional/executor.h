@@ -57,6 +57,15 @@ class FunctionalExecutor : public events::Observer {
   };
   using Writes = std::vector<PendingWrite>;
 
+  // An on-chip operand's values as fp32, partition by partition.
+  struct Tile {
+    std::uint32_t partitions = 0;
+    std::uint64_t free = 0;  // elements per partition
+    std::vector<float> values;
+    float& at(std::uint32_t p, std::uint64_t i) { return values[p * free + i]; }
+    const float& at(std::uint32_t p, std::uint64_t i) const { return values[p * free + i]; }
+  };
+
   void initialise(std::uint32_t tensor);
   void apply(std::uint32_t instruction);
   void execute(const trace::Instruction& ins, Writes& out);
@@ -65,6 +74,8 @@ class FunctionalExecutor : public events::Observer {
   trace::Footprint where(const trace::Instruction& ins, const trace::Arg& arg) const;
   std::vector<float> read(const trace::Instruction& ins, const trace::Arg& arg);
   std::vector<std::byte> read_bytes(const trace::Footprint& f);
+  // The positional operand at `position`.
+  Tile read_tile(const trace::Instruction& ins, std::size_t position);
   // One value per partition of the destination: an immediate, or a [P,1] operand.
   std::vector<float> per_partition(const trace::Instruction& ins, const trace::Arg* arg,
                                    std::uint32_t partitions, float fallback);

@@ -56,6 +56,23 @@ float alu(isa::Word op, float a, float b) {
   }
 }
 
+bool holds(isa::Word cmp, std::int64_t x) {
+  switch (cmp) {
+    case isa::Word::kGe:
+      return x >= 0;
+    case isa::Word::kGt:
+      return x > 0;
+    case isa::Word::kLe:
+      return x <= 0;
+    case isa::Word::kLt:
+      return x < 0;
+    case isa::Word::kEq:
+      return x == 0;
+    default:
+      return x != 0;  // ne
+  }
+}
+
 float activate(isa::Word func, float x) {
   const double v = x;
   double r = v;

@@ -14,6 +14,9 @@ namespace trnsim::functional {
 // rounded once; eq, lt, gt give 1 or 0; bypass returns `a`.
 float alu(isa::Word op, float a, float b);
 
+// Whether `x cmp 0` holds, for affine_select's comparisons ge, gt, le, lt, eq, ne.
+bool holds(isa::Word cmp, std::int64_t x);
+
 // An activation function: computed in double with the C++ standard library and rounded
 // once to fp32. gelu is the erf form 0.5 x (1 + erf(x / sqrt 2)).
 float activate(isa::Word func, float x);
