@@ -1,5 +1,6 @@
 #include "functional/random_init.h"
 
+#include <array>
 #include <cmath>
 
 #include "numerics/numerics.h"
@@ -27,6 +28,39 @@ class SplitMix64 {
 constexpr double kLn2 = 0.6931471805599453094;
 constexpr double kHalfPi = 1.5707963267948966192;
 
+// Coefficients of the series below, folded by the compiler with IEEE rounding: the same
+// constants everywhere.
+constexpr int kLogTerms = 16;   // s, s^3, ..., s^31
+constexpr int kTrigTerms = 13;  // up to x^25 (sine) and x^24 (cosine)
+struct Coefficients {
+  std::array<double, kLogTerms> log{};   // 1 / (2k + 1)
+  std::array<double, kTrigTerms> sin{};  // (-1)^k / (2k + 1)!
+  std::array<double, kTrigTerms> cos{};  // (-1)^k / (2k)!
+};
+constexpr Coefficients make_coefficients() {
+  Coefficients c;
+  for (int k = 0; k < kLogTerms; ++k)
+    c.log[k] = 1.0 / (2 * k + 1);
+  double factorial = 1;  // (2k)!
+  for (int k = 0; k < kTrigTerms; ++k) {
+    if (k > 0) factorial *= (2.0 * k - 1) * (2.0 * k);
+    const double sign = k % 2 == 0 ? 1.0 : -1.0;
+    c.cos[k] = sign / factorial;
+    c.sin[k] = sign / (factorial * (2 * k + 1));
+  }
+  return c;
+}
+constexpr Coefficients kCoefficients = make_coefficients();
+
+// Horner's rule for sum_k c[k] y^k.
+template <std::size_t N>
+double horner(const std::array<double, N>& c, double y) {
+  double sum = c[N - 1];
+  for (std::size_t k = N - 1; k-- > 0;)
+    sum = sum * y + c[k];
+  return sum;
+}
+
 // ln(x) for x > 0: x = m * 2^e with m in [sqrt(1/2), sqrt(2)) (exact scaling), then
 // ln(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172, whose odd series reaches double
 // precision by s^31.
@@ -38,29 +72,15 @@ double portable_log(double x) {
     --e;
   }
   const double s = (m - 1) / (m + 1);
-  const double s2 = s * s;
-  double term = s;
-  double sum = 0;
-  for (int k = 1; k <= 31; k += 2) {
-    sum += term / k;
-    term *= s2;
-  }
-  return 2 * sum + e * kLn2;
+  return 2 * s * horner(kCoefficients.log, s * s) + e * kLn2;
 }
 
 // sin and cos of x in [0, pi/2] by their Taylor series, which reach double precision by
 // the 25th power there.
 void sin_cos_quadrant(double x, double& s, double& c) {
   const double x2 = x * x;
-  double st = x, ct = 1;
-  s = 0;
-  c = 0;
-  for (int k = 1; k <= 25; k += 2) {
-    s += st;
-    c += ct;
-    st *= -x2 / ((k + 1) * (k + 2));
-    ct *= -x2 / (k * (k + 1));
-  }
+  s = x * horner(kCoefficients.sin, x2);
+  c = horner(kCoefficients.cos, x2);
 }
 
 // sin(2 pi u) and cos(2 pi u) for u in [0, 1): the quadrant comes from 4u exactly, so the
