@@ -6,6 +6,8 @@
 
 #include "cli/commands.h"
 #include "gen/gemm.h"
+#include "gen/gemm_reference.h"
+#include "io/npy.h"
 #include "trace/printer.h"
 
 namespace trnsim::cli {
@@ -24,6 +26,7 @@ struct GemmCommandOptions {
   gen::Evacuation evacuation = gen::Evacuation::kAlternate;
   bool verbose = false;
   std::string output;
+  std::string reference;
 };
 
 std::vector<std::string> dtype_names() {
@@ -62,6 +65,10 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
       ->transform(CLI::CheckedTransformer(evacuations))
       ->default_str("alternate");
   cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected C, computed in double from the same random inputs, "
+                  "as a .npy file (docs/numerics.md)")
+      ->type_name("FILE");
   add_config_options(*cmd, opts->config);
   add_output_option(*cmd, opts->output);
   on_selected(*cmd, ctx, [opts, &ctx] {
@@ -77,6 +84,7 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
     gemm.evacuation = opts->evacuation;
     if (opts->verbose) std::cerr << gen::describe(gen::plan_gemm(gemm, cfg));
     write_output(opts->output, trace::print_program(gen::gemm(gemm, cfg)));
+    if (!opts->reference.empty()) io::write_npy(opts->reference, gen::gemm_reference(gemm));
     return ExitCode::kOk;
   });
 }

@@ -1,12 +1,20 @@
 // `trnsim run`: simulate a trace on the timing model and report where the time went.
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <system_error>
+
+#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/dynamic_checks.h"
+#include "functional/executor.h"
+#include "io/npy.h"
 #include "stats/report.h"
 #include "stats/run_stats.h"
 #include "sysc/system/simulation.h"
+#include "trace/hbm_layout.h"
 
 namespace trnsim::cli {
 
@@ -16,7 +24,23 @@ struct RunOptions {
   CheckOptions check;
   std::string stats_json;
   bool detect_races = false;
+  bool functional = false;
+  std::string dump_outputs;
 };
+
+// Writes every `output` tensor as DIR/NAME.npy, creating DIR.
+void dump_outputs(const functional::FunctionalExecutor& executor, const trace::Program& program,
+                  const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError(dir, 0, 0, fmt::format("cannot create directory: {}", ec.message()));
+  for (std::uint32_t t = 0; t < program.tensors.size(); ++t) {
+    if (!program.tensors[t].output) continue;
+    const std::filesystem::path path =
+        std::filesystem::path(dir) / (program.tensors[t].name + ".npy");
+    io::write_npy(path.string(), executor.tensor_array(t));
+  }
+}
 
 }  // namespace
 
@@ -28,6 +52,8 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       "total cycles and time, per-engine busy share and stall breakdown, DMA and HBM\n"
       "traffic, and achieved vs peak FLOP/s (MFU). --stats-json writes the same figures\n"
       "(docs/stats.md). --check also runs the race detector (as `check` does).\n"
+      "--functional also computes the data (docs/numerics.md); --dump-outputs DIR then\n"
+      "writes each output tensor as DIR/NAME.npy.\n"
       "Exit status 1 when the program deadlocks or, with --check, has a data race.\n\n"
       "Example:\n"
       "  trnsim run --config trn2 --stats-json stats.json "
@@ -38,6 +64,14 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       ->type_name("FILE");
   cmd->add_flag("--check", opts->detect_races,
                 "Also detect data races between engines (docs/checks.md)");
+  CLI::Option* functional =
+      cmd->add_flag("--functional", opts->functional,
+                    "Also execute the data: tensors hold values and every instruction computes "
+                    "(docs/numerics.md)");
+  cmd->add_option("--dump-outputs", opts->dump_outputs,
+                  "With --functional, write each output tensor as DIR/NAME.npy")
+      ->type_name("DIR")
+      ->needs(functional);
   on_selected(*cmd, ctx, [opts, &ctx] {
     CheckedTrace checked;
     const ExitCode status = load_and_check(ctx, opts->check, checked);
@@ -46,8 +80,18 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
     const ExitCode ready = prepare_simulation(checked, opts->check.trace, false, supported);
     if (ready != ExitCode::kOk) return ready;
     stats::StatsCollector collector(checked.program, checked.cfg);
+    std::vector<events::Observer*> observers{&collector};
+    // Timing-only runs never build the executor: they pay nothing for functional execution.
+    // Built here, before the simulation, so a bad init file is reported as an input error.
+    std::vector<std::uint64_t> addresses;
+    std::optional<functional::FunctionalExecutor> executor;
+    if (opts->functional) {
+      addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
+      executor.emplace(checked.program, checked.cfg, addresses);
+      observers.push_back(&*executor);
+    }
     const CheckedRun run =
-        simulate_with_checks(checked, opts->check, {&collector}, opts->detect_races);
+        simulate_with_checks(checked, opts->check, observers, opts->detect_races);
     const sysc::SimulationResult& result = run.result;
     const stats::RunStats figures =
         collector.finish(result.seconds, result.completed, result.traffic);
@@ -56,6 +100,9 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
     report << stats::format_report(figures, checked.program);
     if (!opts->stats_json.empty()) {
       write_output(opts->stats_json, stats::to_json(figures, checked.program).dump(2) + "\n");
+    }
+    if (executor && !opts->dump_outputs.empty()) {
+      dump_outputs(*executor, checked.program, opts->dump_outputs);
     }
     return run.findings() ? ExitCode::kProgramError : ExitCode::kOk;
   });

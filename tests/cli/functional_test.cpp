@@ -1,0 +1,110 @@
+// `trnsim run --functional`: output tensors written as .npy, input errors reported before
+// the simulation, and generated GEMMs matching their references (`gen gemm --reference`).
+#include <doctest/doctest.h>
+
+#include "cli_fixtures.h"
+#include "io/npy.h"
+
+using namespace trnsim;
+using namespace trnsim::test;
+
+namespace {
+
+// Y = 2 * X + 1 with X = [[0, 1, 2], [3, 4, 5]] from iota; Y is bf16 (written as '<f4').
+const std::string kAffineTrace = R"(.trace 1
+.tensor Y hbm bf16 [2, 3] output
+.tensor N hbm fp32 [1] output
+.sem s_in s_out
+pool:   iota sbuf[0:2]@0x0.fp32[3] base=0 pstep=3 post(s_in += 1)
+act:    tensor_scalar sbuf[0:2]@0x40.bf16[3], sbuf[0:2]@0x0.fp32[3] op0=mul s0=2 op1=add s1=1 wait(s_in >= 1) post(s_out += 1)
+dma.q0: copy hbm:Y, sbuf[0:2]@0x40.bf16[3] wait(s_out >= 1)
+)";
+
+}  // namespace
+
+TEST_CASE("run --functional --dump-outputs writes each output tensor as DIR/NAME.npy") {
+  TempDir dir;
+  const std::string trace = dir.write("affine.trn", kAffineTrace);
+  const std::string out = dir.file("out/nested");
+  expect_ok({"run", "--functional", "--dump-outputs", out, trace});
+  const io::Array y = io::read_npy(out + "/Y.npy");
+  CHECK(y.dtype == isa::DType::kFp32);  // bf16 has no NumPy dtype
+  CHECK(y.shape == std::vector<std::uint64_t>{2, 3});
+  CHECK(y.to_floats() == std::vector<float>{1, 3, 5, 7, 9, 11});
+  // N is never written: zeros, its default initial contents.
+  CHECK(io::read_npy(out + "/N.npy").to_floats() == std::vector<float>{0});
+}
+
+TEST_CASE("run --dump-outputs needs --functional") {
+  TempDir dir;
+  const std::string trace = dir.write("affine.trn", kAffineTrace);
+  expect_exit({"run", "--dump-outputs", dir.file("out"), trace}, 2, {"--functional"});
+}
+
+// In a process of its own: an exception thrown after SystemC threads have run upsets
+// AddressSanitizer, so init errors are tested through the command line.
+TEST_CASE("run --functional: a bad init file is an error on its .tensor line") {
+  TempDir dir;
+  io::write_npy(dir.file("x.npy"),
+                io::make_array(isa::DType::kFp32, {2, 2}, std::vector<float>{1, 2, 3, 4}));
+  const std::string missing = dir.write("missing.trn", R"(.trace 1
+.tensor X hbm fp32 [2, 2] init=file("missing.npy")
+sync:   nop
+)");
+  const RunResult r =
+      expect_exit({"run", "--functional", missing}, 2,
+                  {"missing.trn:2:1: error: init=file(\"missing.npy\") of tensor 'X': "});
+  CHECK(r.out.empty());
+  // A timing-only run never opens the file.
+  expect_ok({"run", missing});
+  // The path is relative to the trace's folder, and the shape must be the tensor's.
+  const std::string shape = dir.write("shape.trn", R"(.trace 1
+.tensor Y hbm fp32 [2, 2] init=file("x.npy")
+.tensor X hbm fp32 [1, 4] init=file("x.npy")
+sync:   nop
+)");
+  expect_exit({"run", "--functional", shape}, 2,
+              {"shape.trn:3:1: error: init=file(\"x.npy\") of tensor 'X': the file holds shape "
+               "(2, 2), the tensor is (1, 4)"});
+}
+
+// Generated GEMMs C = A . B with N(0, 1) inputs, run functionally and compared with
+// `gen gemm --reference` (exact sums in double, rounded to C's dtype) by `trnsim compare`,
+// which accepts |sim - ref| <= atol + rtol * |ref|. The two differ by
+//   1. the simulator's fp32 accumulation: each of the K - 1 additions rounds with relative
+//      error at most u = 2^-24, so |error| <= (K - 1) * u * sum_k |a_k b_k|. With N(0, 1)
+//      inputs sum_k |a_k b_k| is about K * 2/pi (245 for K = 384; allow 1.5x): at most
+//      383 * 2^-24 * 368 = 0.0084;
+//   2. the final rounding of both sides to C's dtype: the two can land one step of that
+//      dtype apart, a step being at most 2^-7 |C| in bf16 (8 significant bits) and 2^-3 |C|
+//      in fp8e4 (4 bits), and 2^-9 (fp8e4's smallest subnormal) near zero.
+// So bf16: rtol = 0.01 (> 2^-7 = 0.0078), atol = 0.01 (> 0.0084); fp8e4: rtol = 0.13
+// (> 2^-3), atol = 0.02 (> 0.0084 + 2^-9 = 0.0104).
+TEST_CASE("functional GEMMs match their references within the derived tolerances") {
+  struct Case {
+    std::string dtype;
+    std::string cores;
+    std::string rtol;
+    std::string atol;
+  };
+  const Case cases[] = {{"bf16", "1", "0.01", "0.01"},
+                        {"bf16", "2", "0.01", "0.01"},
+                        {"fp8e4", "1", "0.13", "0.02"},
+                        {"fp8e4", "2", "0.13", "0.02"}};
+  for (const Case& c : cases) {
+    INFO(c.dtype << " on " << c.cores << " core(s)");
+    TempDir dir;
+    const std::string trace = dir.file("gemm.trn");
+    const std::string ref = dir.file("ref.npy");
+    expect_ok({"gen", "gemm", "--m", "256", "--n", "512", "--k", "384", "--dtype", c.dtype,
+               "--cores", c.cores, "--seed", "3", "--reference", ref, "-o", trace});
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/C.npy"), ref, "--rtol", c.rtol, "--atol", c.atol},
+              {"mismatches:     0 of 131072"});
+    // The comparison can fail: a tolerance below one bf16 step rejects the bf16 results
+    // (one step apart where the two roundings straddle a boundary).
+    if (c.dtype == "bf16") {
+      expect_exit({"compare", dir.file("out/C.npy"), ref, "--rtol", "0", "--atol", "0"}, 3);
+    }
+  }
+}
