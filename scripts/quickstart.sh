@@ -3,10 +3,13 @@
 # or the whole test suite.
 #
 #   scripts/quickstart.sh run  [--sanitize]   build, then simulate the default GEMM workload
-#   scripts/quickstart.sh test [--sanitize]   build, then run every test (ctest)
+#   scripts/quickstart.sh test [--sanitize] [--nightly]
+#                                             build, then run the test suite (ctest)
 #
 # --sanitize builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/
-# instead of build/. Works from any directory; uses sudo for apt-get when not root.
+# instead of build/. The long co-simulation runs (label nightly, 100 times the random
+# transactions) run only with --nightly. Works from any directory; uses sudo for apt-get
+# when not root.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +27,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 2; }
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 install_missing_packages() {
@@ -66,10 +69,11 @@ configure_and_build() {
 main() {
   local command="${1:-}"
   [[ $# -gt 0 ]] && shift
-  local sanitize=OFF build_dir=build
+  local sanitize=OFF build_dir=build labels=(-LE nightly)
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --sanitize) sanitize=ON; build_dir=build-asan ;;
+      --nightly) labels=() ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; die "unknown option '$1'" ;;
     esac
@@ -91,8 +95,8 @@ main() {
     "$build_dir/trnsim" run --config "$DEFAULT_CONFIG" "$DEFAULT_WORKLOAD"
     log "Done. The binary is $build_dir/trnsim; try '$build_dir/trnsim --help'"
   else
-    log "Running the test suite: ctest --test-dir $build_dir --output-on-failure -j2"
-    if ! ctest --test-dir "$build_dir" --output-on-failure -j2; then
+    log "Running the test suite: ctest --test-dir $build_dir --output-on-failure -j2 ${labels[*]}"
+    if ! ctest --test-dir "$build_dir" --output-on-failure -j2 "${labels[@]}"; then
       printf 'quickstart: some tests failed (see above)\n' >&2
       exit 1
     fi

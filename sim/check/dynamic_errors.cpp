@@ -11,11 +11,6 @@ namespace {
 
 constexpr std::size_t kMaxRuns = 1 << 16;  // beyond this a pattern is not followed
 
-std::uint64_t memory_key(const trace::Footprint& f) {
-  return static_cast<std::uint64_t>(f.memory) | (std::uint64_t{f.chip} << 8) |
-         (std::uint64_t{f.core} << 32);
-}
-
 // Sets, or tests, bits [lo, hi) of `words`. Returns false when testing finds a clear bit.
 bool bit_range(std::uint64_t* words, std::uint64_t lo, std::uint64_t hi, bool mark) {
   while (lo < hi) {
@@ -48,7 +43,7 @@ DynamicErrors::DynamicErrors(const trace::Program& program, const config::System
 }
 
 DynamicErrors::OnChip& DynamicErrors::on_chip(const trace::Footprint& f) {
-  OnChip& mem = m_on_chip[memory_key(f)];
+  OnChip& mem = m_on_chip[f.memory_key()];
   if (mem.bits.empty()) {
     const bool sbuf = f.memory == isa::Memory::kSbuf;
     const std::uint64_t bytes =

@@ -18,11 +18,6 @@ constexpr std::size_t kMaxRaces = 10000;
 // Updates of a semaphore followed one by one; older ones are folded into a base.
 constexpr std::size_t kKeptUpdates = 64;
 
-std::uint64_t shadow_key(const trace::Footprint& f) {
-  const std::uint64_t core = f.memory == isa::Memory::kHbm ? 0 : f.core;
-  return static_cast<std::uint64_t>(f.memory) | (std::uint64_t{f.chip} << 8) | (core << 32);
-}
-
 std::string stream_name(const trace::Program& p, const trace::Instruction& ins) {
   std::string name = ins.engine == isa::Engine::kDma ? fmt::format("dma.q{}", ins.queue)
                                                      : std::string(isa::engine_name(ins.engine));
@@ -195,7 +190,7 @@ bool RaceDetector::overlaps(const Access& a, const Access& b, std::int64_t& lo, 
 }
 
 void RaceDetector::record(Access a, const Clock& clock) {
-  Shadow& shadow = m_shadows[shadow_key(a.fp)];
+  Shadow& shadow = m_shadows[a.fp.memory_key()];
   // Only accesses starting within the longest extent before `a` can overlap it.
   auto it = shadow.accesses.lower_bound(a.lo - shadow.longest);
   const auto end = shadow.accesses.lower_bound(a.hi);

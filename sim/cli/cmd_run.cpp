@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/dynamic_checks.h"
+#include "cli/rtl_run.h"
 #include "functional/executor.h"
 #include "io/npy.h"
 #include "stats/report.h"
@@ -26,6 +27,7 @@ struct RunOptions {
   bool detect_races = false;
   bool functional = false;
   std::string dump_outputs;
+  RtlOptions rtl;
 };
 
 // Writes every `output` tensor as DIR/NAME.npy, creating DIR.
@@ -54,7 +56,10 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       "(docs/stats.md). --check also runs the race detector (as `check` does).\n"
       "--functional also computes the data (docs/numerics.md); --dump-outputs DIR then\n"
       "writes each output tensor as DIR/NAME.npy.\n"
-      "Exit status 1 when the program deadlocks or, with --check, has a data race.\n\n"
+      "--rtl pe_array runs every matmul through the verilated RTL array (a config of a\n"
+      "built array size, e.g. tiny) and compares with the SystemC model alone (docs/rtl.md).\n"
+      "Exit status 1 when the program deadlocks, with --check has a data race, or with\n"
+      "--rtl the RTL computed a wrong result.\n\n"
       "Example:\n"
       "  trnsim run --config trn2 --stats-json stats.json "
       "workloads/gemm-1024x1024x1024-bf16-trn2.trn");
@@ -72,6 +77,7 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
                   "With --functional, write each output tensor as DIR/NAME.npy")
       ->type_name("DIR")
       ->needs(functional);
+  add_rtl_options(*cmd, opts->rtl);
   on_selected(*cmd, ctx, [opts, &ctx] {
     CheckedTrace checked;
     const ExitCode status = load_and_check(ctx, opts->check, checked);
@@ -90,21 +96,29 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       executor.emplace(checked.program, checked.cfg, addresses);
       observers.push_back(&*executor);
     }
-    const CheckedRun run =
-        simulate_with_checks(checked, opts->check, observers, opts->detect_races);
+    std::optional<RtlRun> rtl;
+    if (!opts->rtl.block.empty()) rtl.emplace(checked, opts->rtl, opts->check);
+    if (rtl) rtl->hybrid_started();
+    const CheckedRun run = simulate_with_checks(checked, opts->check, observers, opts->detect_races,
+                                                rtl ? rtl->hooks() : sysc::ModelHooks{});
+    if (rtl) rtl->hybrid_finished(run.result);
     const sysc::SimulationResult& result = run.result;
     const stats::RunStats figures =
         collector.finish(result.seconds, result.completed, result.traffic);
     // With the JSON on stdout, the human-readable report moves to stderr.
     std::ostream& report = opts->stats_json == "-" ? std::cerr : std::cout;
     report << stats::format_report(figures, checked.program);
+    if (rtl) rtl->report(report);
     if (!opts->stats_json.empty()) {
-      write_output(opts->stats_json, stats::to_json(figures, checked.program).dump(2) + "\n");
+      nlohmann::ordered_json json = stats::to_json(figures, checked.program);
+      if (rtl) json["rtl"] = rtl->to_json();
+      write_output(opts->stats_json, json.dump(2) + "\n");
     }
     if (executor && !opts->dump_outputs.empty()) {
       dump_outputs(*executor, checked.program, opts->dump_outputs);
     }
-    return run.findings() ? ExitCode::kProgramError : ExitCode::kOk;
+    const bool rtl_wrong = rtl && !rtl->data_ok();
+    return run.findings() || rtl_wrong ? ExitCode::kProgramError : ExitCode::kOk;
   });
 }
 

@@ -59,7 +59,20 @@ std::string still_posting(const trace::Program& program,
                      posters.size() == 1 ? "its stream is" : "their streams are");
 }
 
-// One diagnostic per stream that never finished, at the instruction it is stuck on.
+// The column of the `wait` clause on `semaphore` in `ins`, or 1 (the line's start).
+std::uint32_t wait_column(const trace::Program& program, const trace::Instruction& ins,
+                          std::uint32_t semaphore) {
+  const trace::SyncOp* syncs = program.syncs_of(ins);
+  for (std::uint32_t i = 0; i < ins.num_syncs; ++i) {
+    if (syncs[i].kind == trace::SyncKind::kWaitGe && syncs[i].semaphore == semaphore &&
+        syncs[i].column > 0)
+      return syncs[i].column;
+  }
+  return 1;
+}
+
+// One diagnostic per stream that never finished, at the instruction it is stuck on (at its
+// first unmet wait).
 void report_deadlock(const sysc::SimulationResult& result, const trace::Program& program,
                      std::string_view source, DiagnosticList& diags) {
   const std::vector<std::uint32_t> remaining = remaining_instructions(result, program);
@@ -73,7 +86,9 @@ void report_deadlock(const sysc::SimulationResult& result, const trace::Program&
                          still_posting(program, remaining, c.semaphore));
     }
     if (why.empty()) why = "an instruction that never completed";
-    diags.error(program.file, ins.line, 1,
+    const std::uint32_t column =
+        b.conditions.empty() ? 1 : wait_column(program, ins, b.conditions.front().semaphore);
+    diags.error(program.file, ins.line, column,
                 fmt::format("deadlock: stream {} of chip {} core {} waits forever for {}",
                             stream_label(ins), core.chip, core.core, why),
                 std::string(line_of(source, ins.line)));
@@ -123,7 +138,7 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
 
 CheckedRun simulate_with_checks(const CheckedTrace& checked, const CheckOptions& opts,
                                 const std::vector<events::Observer*>& observers,
-                                bool dynamic_checks) {
+                                bool dynamic_checks, const sysc::ModelHooks& hooks) {
   const auto addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
   check::RaceDetector races(checked.program, checked.cfg, addresses);
   check::DynamicErrors errors(checked.program, checked.cfg, addresses);
@@ -134,7 +149,7 @@ CheckedRun simulate_with_checks(const CheckedTrace& checked, const CheckOptions&
   }
 
   CheckedRun run;
-  run.result = sysc::simulate(checked.program, checked.cfg, addresses, all, opts.max_time);
+  run.result = sysc::simulate(checked.program, checked.cfg, addresses, all, opts.max_time, hooks);
   run.races = dynamic_checks ? races.races().size() : 0;
   run.errors = dynamic_checks ? errors.count() : 0;
   run.stopped = run.result.stopped_at_limit;

@@ -34,6 +34,6 @@ ExitCode prepare_simulation(CheckedTrace& checked, const std::string& path, bool
 // was, to stderr; at most opts.max_errors errors.
 CheckedRun simulate_with_checks(const CheckedTrace& checked, const CheckOptions& opts,
                                 const std::vector<events::Observer*>& observers,
-                                bool dynamic_checks);
+                                bool dynamic_checks, const sysc::ModelHooks& hooks = {});
 
 }  // namespace trnsim::cli

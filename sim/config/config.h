@@ -190,12 +190,20 @@ struct HbmParams {
   bool operator==(const HbmParams&) const = default;
 };
 
+// One direction of a chip-to-chip link is credit flow-controlled (sysc/link/credit_link.h):
+// the sender holds one credit per free flit buffer at the receiver. Its timing is counted
+// in cycles of the link clock, so that the RTL (rtl/link_port.sv) and the model agree
+// exactly: a flit occupies ceil(flit_bytes / (bandwidth_gb_s / clock_ghz)) cycles,
+// the wire ceil(latency_ns * clock_ghz), a credit's way back ceil(credit_return_ns * clock_ghz).
 struct LinkParams {
-  std::uint32_t count = 4;        // per chip
-  double bandwidth_gb_s = 320.0;  // per link, per direction
-  double latency_ns = 500.0;
-  std::uint32_t buffer_credits = 32;
+  std::uint32_t count = 4;              // per chip
+  double bandwidth_gb_s = 320.0;        // per link, per direction
+  double latency_ns = 500.0;            // wire: last byte sent to last byte in the receive buffer
+  std::uint32_t buffer_credits = 4096;  // receive buffer in flits, = the sender's credits
   std::uint64_t packet_bytes = 4096;
+  double clock_ghz = 2.5;           // link-layer clock, the unit of the cycle counts above
+  std::uint32_t flit_bytes = 128;   // unit of flow control: one credit, one buffer slot
+  double credit_return_ns = 500.0;  // flit leaves the receive buffer -> its credit at the sender
 
   bool operator==(const LinkParams&) const = default;
 };

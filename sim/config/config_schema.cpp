@@ -325,7 +325,7 @@ const Table& table_of(const DmaParams*) {
       "DmaParams",
       {
           field<&D::engines>("engines", Limits{.min = 1, .max = 1024}, "", "DMA engines per core"),
-          field<&D::queues>("queues", Limits{.min = 1, .max = 1024}, "",
+          field<&D::queues>("queues", Limits{.min = 1, .max = 256}, "",
                             "queues per engine; traces name dma.q0 .. q(queues-1)"),
           field<&D::engine_bandwidth_gb_s>("engine_bandwidth_gb_s", kPositive, "GB/s",
                                            "bandwidth of one engine"),
@@ -368,11 +368,19 @@ const Table& table_of(const LinkParams*) {
       {
           field<&L::count>("count", Limits{.min = 0, .max = 64}, "", "chip-to-chip links per chip"),
           field<&L::bandwidth_gb_s>("bandwidth_gb_s", kPositive, "GB/s", "per link, per direction"),
-          field<&L::latency_ns>("latency_ns", kNonNegative, "ns", "one hop"),
-          field<&L::buffer_credits>("buffer_credits", kAtLeastOne, "",
-                                    "receive buffers (credits) per link"),
+          field<&L::latency_ns>("latency_ns", kNonNegative, "ns",
+                                "one hop: last byte sent -> last byte in the receive buffer"),
+          field<&L::buffer_credits>("buffer_credits", kAtLeastOne, "flits",
+                                    "receive buffer per link direction, = the sender's credits"),
           field<&L::packet_bytes>("packet_bytes", kAtLeastOne, "bytes",
                                   "largest packet; transfers are split into these"),
+          field<&L::clock_ghz>("clock_ghz", kClock, "GHz",
+                               "link-layer clock; flit, wire and credit times are whole cycles"),
+          field<&L::flit_bytes>("flit_bytes", kAtLeastOne, "bytes",
+                                "unit of flow control: one credit, one receive buffer slot"),
+          field<&L::credit_return_ns>(
+              "credit_return_ns", kNonNegative, "ns",
+              "a flit leaves the receive buffer -> its credit at the sender"),
       }};
   return table;
 }

@@ -35,6 +35,11 @@ struct Footprint {
   // touched.
   std::int64_t lo() const;
   std::int64_t hi() const;
+  // The memory instance it lies in, as a map key: a chip's HBM, or one core's SBUF or PSUM.
+  std::uint64_t memory_key() const {
+    const std::uint64_t owner = memory == isa::Memory::kHbm ? 0 : core;
+    return static_cast<std::uint64_t>(memory) | (std::uint64_t{chip} << 8) | (owner << 32);
+  }
 };
 
 // `where`: the core issuing the instruction (whose SBUF/PSUM on-chip operands name);

@@ -289,10 +289,11 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
       done.start = now;
       done.bytes = bytes;
       done.free_at = std::max({streaming, read_streamed, written_streamed});
-      done.end = std::max({streaming, read_done, written_streamed}) + write_latency;
-      // The last source byte has been read once it streamed out of the source, and no
-      // later than the destination has it.
-      done.read_done = std::min(std::max(streaming, read_streamed) + read_latency, done.end);
+      // The last source byte comes back a read latency after the engine requested it, and
+      // is written as it arrives: it lands a write latency later. (Data cannot be written
+      // before it has been read, so the two latencies add.)
+      done.read_done = std::max(streaming, read_streamed) + read_latency;
+      done.end = std::max(done.read_done, written_streamed + read_latency) + write_latency;
       done.hbm_wait = seconds(done.free_at - streaming);
       done.streaming = streaming - now;
     }

@@ -15,8 +15,9 @@
 //    (a congested HBM: back-pressure, counted as HBM bandwidth stall);
 //  - the engine is free for its next job as soon as it has streamed: the memories' fixed
 //    latencies overlap the next job, as the hardware keeps several bursts in flight;
-//  - the last source byte has been read when the source finished plus its latency;
-//    the job has landed when the destination finished plus its latency.
+//  - the last source byte has been read a source latency after the streaming ended;
+//    it is written as it arrives and lands a destination latency later (the latencies
+//    add: a byte cannot be written before it has been read).
 //
 // All engines of the core are one SC_METHOD that runs whenever some engine can start a
 // job: slices of one instruction become ready together, so one activation starts them all,

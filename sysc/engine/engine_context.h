@@ -8,6 +8,7 @@
 
 namespace trnsim::sysc {
 
+class ArrayTiming;
 class Semaphores;
 
 struct EngineContext {
@@ -15,6 +16,8 @@ struct EngineContext {
   const config::SystemConfig& cfg;
   Semaphores& semaphores;
   const events::Probe& probe;
+  // The tensor engine's array cycles; null: the formulas of tensor_timing.h.
+  ArrayTiming* array_timing;
 };
 
 }  // namespace trnsim::sysc

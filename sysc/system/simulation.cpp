@@ -81,13 +81,13 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags) {
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers,
-                          double time_limit_seconds) {
+                          double time_limit_seconds, const ModelHooks& hooks) {
   reset_kernel();
   events::Probe probe;
   for (auto* o : observers)
     probe.attach(o);
   Semaphores semaphores(program.semaphores.size());
-  EngineContext ctx{program, cfg, semaphores, probe};
+  EngineContext ctx{program, cfg, semaphores, probe, hooks.array_timing};
 
   SimulationResult result;
   {

@@ -18,6 +18,8 @@
 
 namespace trnsim::sysc {
 
+class ArrayTiming;
+
 // A stream that did not finish: the instruction it is stuck at and why.
 struct BlockedStream {
   std::uint32_t instruction = 0;  // into Program::instructions
@@ -49,13 +51,18 @@ struct SimulationResult {
 // process that has switched SystemC thread stacks confuses AddressSanitizer.)
 bool check_supported(const trace::Program& program, DiagnosticList& diags);
 
+// Models plugged in instead of the built-in formulas (all optional).
+struct ModelHooks {
+  ArrayTiming* array_timing = nullptr;  // the tensor engine's array (sysc/tensor/array_timing.h)
+};
+
 // `tensors`: the HBM address of each tensor (trace::assign_tensor_addresses). The program
 // must have passed trace::check_program against `cfg` and check_supported.
 // `time_limit_seconds` > 0 stops the run at that simulated time (a watchdog for huge or
-// runaway traces).
+// runaway traces). `hooks` replace parts of the model (`trnsim run --rtl`).
 SimulationResult simulate(const trace::Program& program, const config::SystemConfig& cfg,
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers = {},
-                          double time_limit_seconds = 0);
+                          double time_limit_seconds = 0, const ModelHooks& hooks = {});
 
 }  // namespace trnsim::sysc

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sysc/tensor/array_timing.h"
 #include "sysc/tensor/tensor_timing.h"
 
 namespace trnsim::sysc {
@@ -52,7 +53,8 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
     const trace::Operand& moving = p.operand(p.positional(ins, 2)->operand);
     MatmulShape s{moving.partitions(), static_cast<std::uint32_t>(stationary.free_elements()),
                   moving.free_elements(), moving.dtype};
-    c = matmul_cycles(m_params, s);
+    c = m_ctx.array_timing ? m_ctx.array_timing->cycles(m_params, s, false, ev.index)
+                           : matmul_cycles(m_params, s);
     ev.flops = 2.0 * s.k * s.m * static_cast<double>(s.n);
     ev.bytes = (stationary.free_elements() * stationary.partitions() +
                 moving.free_elements() * moving.partitions()) *
@@ -60,7 +62,13 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
                dst.free_elements() * dst.partitions() * isa::dtype_bytes(dst.dtype);
   } else {
     const trace::Operand& src = p.operand(p.positional(ins, 1)->operand);
-    c = transpose_cycles(m_params, src.partitions(), src.free_elements());
+    if (m_ctx.array_timing) {
+      const MatmulShape s{src.partitions(), static_cast<std::uint32_t>(src.free_elements()),
+                          src.partitions(), src.dtype};
+      c = m_ctx.array_timing->cycles(m_params, s, true, ev.index);
+    } else {
+      c = transpose_cycles(m_params, src.partitions(), src.free_elements());
+    }
     ev.bytes = src.free_elements() * src.partitions() * isa::dtype_bytes(src.dtype) * 2;
   }
 

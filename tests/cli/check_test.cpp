@@ -185,6 +185,7 @@ TEST_CASE("run: --stats-json - puts the JSON alone on stdout") {
   CHECK(nlohmann::json::parse(r.out)["instructions"] == 5);
 }
 
+// The column is the unmet wait's semaphore.
 TEST_CASE("run: a deadlock exits 1 naming the blocked instruction and semaphore") {
   TempDir dir;
   const std::string trace = dir.write("dead.trn", R"(.trace 1
@@ -194,9 +195,9 @@ dve: tensor_copy sbuf[0:128]@0x4000.bf16[64], sbuf[0:128]@0x0.bf16[64] wait(b >=
 )");
   expect_exit(
       {"run", trace}, 1,
-      {"dead.trn:3:1: error: deadlock: stream act of chip 0 core 0 waits forever for a >= 1 (it "
+      {"dead.trn:3:76: error: deadlock: stream act of chip 0 core 0 waits forever for a >= 1 (it "
        "stays at 0; only line 4 (dve) would post it, and its stream is blocked too)",
-       "dead.trn:4:1: error: deadlock: stream dve of chip 0 core 0 waits forever for b >= 1 (it "
+       "dead.trn:4:77: error: deadlock: stream dve of chip 0 core 0 waits forever for b >= 1 (it "
        "stays at 0; only line 3 (act) would post it, and its stream is blocked too)"});
 }
 
