@@ -204,6 +204,10 @@ struct LinkParams {
   double clock_ghz = 2.5;           // link-layer clock, the unit of the cycle counts above
   std::uint32_t flit_bytes = 128;   // unit of flow control: one credit, one buffer slot
   double credit_return_ns = 500.0;  // flit leaves the receive buffer -> its credit at the sender
+  double router_delay_ns = 50.0;    // per hop: a packet's head arrives -> it may leave again
+  // Bytes one DMA engine may have waiting in its chip's link interface (written, not yet on
+  // a link); a full window holds the engine, which is how a slow network slows the DMA.
+  std::uint64_t injection_window_bytes = 16384;
 
   bool operator==(const LinkParams&) const = default;
 };

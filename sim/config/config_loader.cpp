@@ -16,6 +16,7 @@
 #include "common/number.h"
 #include "common/source_file.h"
 #include "config/config_schema.h"
+#include "config/derived.h"
 
 namespace trnsim::config {
 
@@ -649,7 +650,32 @@ void Loader::check_topology() {
                         chips));
   }
 
+  if (uses_dims && chips > 1) {
+    const std::uint32_t ports = torus_ports_per_chip(m_cfg);
+    const std::uint32_t links = m_cfg.link.count;
+    require(ports > 0 && links % ports == 0 && links >= ports, {"link.count", "topology.dims"},
+            fmt::format("link.count {} does not split evenly over the {} link ports of a chip "
+                        "in a {} {} (a + and a - port per dimension of size 2 or more); use a "
+                        "multiple of {}",
+                        links, ports, kind, dims, ports));
+  }
+
   if (t.kind != TopologyKind::kEdges) return;
+  std::vector<std::uint32_t> degree(chips, 0);
+  for (const auto& [a, b] : t.edges) {
+    if (a < chips && b < chips && a != b) {
+      ++degree[a];
+      ++degree[b];
+    }
+  }
+  for (std::uint32_t chip = 0; chip < chips; ++chip) {
+    if (degree[chip] > m_cfg.link.count) {
+      require(false, {"topology.edges", "link.count"},
+              fmt::format("topology.edges give chip {} {} links but link.count is {}", chip,
+                          degree[chip], m_cfg.link.count));
+      break;
+    }
+  }
   bool edges_valid = true;
   for (std::size_t i = 0; i < t.edges.size(); ++i) {
     const auto [a, b] = t.edges[i];

@@ -370,8 +370,9 @@ const Table& table_of(const LinkParams*) {
           field<&L::bandwidth_gb_s>("bandwidth_gb_s", kPositive, "GB/s", "per link, per direction"),
           field<&L::latency_ns>("latency_ns", kNonNegative, "ns",
                                 "one hop: last byte sent -> last byte in the receive buffer"),
-          field<&L::buffer_credits>("buffer_credits", kAtLeastOne, "flits",
-                                    "receive buffer per link direction, = the sender's credits"),
+          field<&L::buffer_credits>(
+              "buffer_credits", kAtLeastOne, "flits",
+              "receive buffer per link, direction and virtual channel: the sender's credits"),
           field<&L::packet_bytes>("packet_bytes", kAtLeastOne, "bytes",
                                   "largest packet; transfers are split into these"),
           field<&L::clock_ghz>("clock_ghz", kClock, "GHz",
@@ -381,6 +382,11 @@ const Table& table_of(const LinkParams*) {
           field<&L::credit_return_ns>(
               "credit_return_ns", kNonNegative, "ns",
               "a flit leaves the receive buffer -> its credit at the sender"),
+          field<&L::router_delay_ns>("router_delay_ns", kNonNegative, "ns",
+                                     "per hop: a packet's head arrives -> it may leave again"),
+          field<&L::injection_window_bytes>(
+              "injection_window_bytes", kAtLeastOne, "bytes",
+              "per DMA engine: bytes waiting in the link interface before the engine stalls"),
       }};
   return table;
 }

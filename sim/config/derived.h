@@ -76,4 +76,15 @@ inline double clock_period_ns(double clock_ghz) {
   return 1.0 / clock_ghz;
 }
 
+// Link ports of each chip on a ring or torus: a + and a - port per dimension of size >= 2
+// (sysc/link/topology.h). link.count must split evenly over them.
+inline std::uint32_t torus_ports_per_chip(const SystemConfig& c) {
+  const TopologyParams& t = c.topology;
+  if (t.kind == TopologyKind::kRing && t.dims.empty()) return c.system.chips >= 2 ? 2 : 0;
+  std::uint32_t ports = 0;
+  for (std::uint32_t d : t.dims)
+    ports += d >= 2 ? 2 : 0;
+  return ports;
+}
+
 }  // namespace trnsim::config

@@ -18,6 +18,7 @@ class Chip : public sc_core::sc_module {
        const std::vector<trace::Stream>& streams, const TensorAddresses& tensors);
 
   Hbm& hbm() { return *m_hbm; }
+  ChipRouter& router() { return *m_router; }
   const std::vector<std::unique_ptr<NeuronCore>>& cores() const { return m_cores; }
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sysc/common/clock.h"
+#include "sysc/memory/address_map.h"
 
 namespace trnsim::sysc {
 
@@ -94,7 +95,9 @@ void DmaEngines::leave_lockstep() {
 void DmaEngines::try_lockstep(const sc_time& now) {
   if (m_lockstep || !g_lockstep_allowed) return;
   for (const Engine& e : m_engines) {
-    if (!e.active.empty() || e.free_at > now || e.next_queue != m_engines[0].next_queue) return;
+    if (!e.active.empty() || e.sending || e.free_at > now ||
+        e.next_queue != m_engines[0].next_queue)
+      return;
   }
   m_lockstep = true;
   m_shared.next_queue = m_engines[0].next_queue;
@@ -104,7 +107,7 @@ void DmaEngines::try_lockstep(const sc_time& now) {
 void DmaEngines::enqueue(const std::vector<DmaSlice>& slices, const sc_time& ready,
                          DmaJobOwner* owner, std::uint32_t instruction, std::uint8_t queue) {
   try_lockstep(sc_core::sc_time_stamp());
-  if (m_lockstep && symmetric(slices, m_engines.size())) {
+  if (m_lockstep && symmetric(slices, m_engines.size()) && !remote(slices[0].dst)) {
     push(m_shared, DmaJob{slices.data(), ready, owner, instruction, queue,
                           static_cast<std::uint32_t>(slices.size())});
   } else {
@@ -202,7 +205,7 @@ void DmaEngines::dispatch() {
       DmaJob job;
       // An engine starts at most one job now: it is busy streaming it afterwards (a job
       // with nothing to stream frees it at once; the next is taken at the next wake-up).
-      if (e.free_at <= now && pick(e, now, job)) m_starting.push_back(std::move(job));
+      if (!e.sending && e.free_at <= now && pick(e, now, job)) m_starting.push_back(std::move(job));
     }
   }
   // Slices of one instruction starting together on neighbouring engines cover neighbouring
@@ -210,6 +213,11 @@ void DmaEngines::dispatch() {
   // between them rather than serving them one after the other.
   for (std::size_t first = 0; first < m_starting.size();) {
     const DmaJob& lead = m_starting[first];
+    if (remote(lead.slice->dst)) {  // each engine feeds the network on its own
+      start_remote(lead, now);
+      ++first;
+      continue;
+    }
     DmaRows src = lead.slice->src;
     DmaRows dst = lead.slice->dst;
     std::size_t last = first + 1;
@@ -240,7 +248,7 @@ void DmaEngines::schedule(const sc_time& now) {
   bool any = false;
   sc_time next;
   for (const Engine& e : m_engines) {
-    if (e.active.empty()) continue;
+    if (e.active.empty() || e.sending) continue;
     const sc_time at = std::max(e.head_ready, e.free_at);
     if (!any || at < next) next = at;
     any = true;
@@ -303,6 +311,79 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
   }
   const DmaJob& lead = m_starting[first];
   lead.owner->slices_done(lead.instruction, m_done.data(), m_done.size());
+}
+
+void DmaEngines::attach_network(Network* network, std::uint32_t chip, std::uint32_t first_source) {
+  m_network = network;
+  m_chip = chip;
+  m_first_source = first_source;
+}
+
+bool DmaEngines::remote(const DmaRows& rows) const {
+  return m_network != nullptr && rows.bytes() > 0 && decode_address(rows.address).chip != m_chip;
+}
+
+void DmaEngines::start_remote(const DmaJob& job, const sc_time& now) {
+  const DmaSlice& s = *job.slice;
+  sc_time read_done;
+  const sc_time read_streamed = transport(tlm::TLM_READ_COMMAND, s.src, now, read_done);
+  const std::uint64_t bytes = s.dst.bytes();
+  // The engine streams at its own rate (descriptor elements included) or the source's,
+  // whichever is slower; the first byte can leave once it has been read.
+  const double streaming_ns = static_cast<double>(std::max(s.src.bytes(), bytes)) * m_ns_per_byte +
+                              s.runs * m_params.element_overhead_ns;
+  const double source_ns = seconds(read_streamed - now) * 1e9;
+
+  std::uint32_t tag;
+  if (m_free_remote.empty()) {
+    tag = static_cast<std::uint32_t>(m_remote.size());
+    m_remote.emplace_back();
+  } else {
+    tag = m_free_remote.back();
+    m_free_remote.pop_back();
+  }
+  RemoteJob& r = m_remote[tag];
+  r.owner = job.owner;
+  r.instruction = job.instruction;
+  r.done = DmaSliceDone{};
+  r.done.engine = s.engine;
+  r.done.start = now;
+  r.done.bytes = bytes;
+  r.done.read_done = read_done;
+  m_engines[s.engine].sending = true;
+
+  RemoteWrite w;
+  w.src_chip = m_chip;
+  w.dst_chip = decode_address(s.dst.address).chip;
+  w.source = m_first_source + s.engine;
+  w.dst = s.dst;
+  w.bytes = bytes;
+  w.first_byte = now + (read_done - read_streamed);
+  w.ns_per_byte = std::max(streaming_ns, source_ns) / static_cast<double>(bytes);
+  w.client = this;
+  w.tag = tag;
+  m_network->write(w);
+}
+
+void DmaEngines::transfer_injected(std::uint64_t tag) {
+  RemoteJob& r = m_remote[tag];
+  const sc_time now = sc_core::sc_time_stamp();
+  Engine& e = m_engines[r.done.engine];
+  e.sending = false;
+  e.free_at = now;
+  e.busy += now - r.done.start;
+  r.done.free_at = now;
+  r.done.streaming = now - r.done.start;
+  // The engine reads its source as it streams it out.
+  r.done.read_done = std::max(r.done.read_done, now);
+  schedule(now);
+}
+
+void DmaEngines::transfer_landed(std::uint64_t tag, const sc_time& landed) {
+  RemoteJob r = m_remote[tag];
+  m_free_remote.push_back(static_cast<std::uint32_t>(tag));
+  r.done.end = landed;
+  r.owner->slices_done(r.instruction, &r.done, 1);
 }
 
 }  // namespace trnsim::sysc

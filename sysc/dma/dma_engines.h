@@ -25,6 +25,11 @@
 // together on neighbouring engines cover neighbouring rows, and go to the memories as one
 // transaction pair: the memories see the engines' combined demand at once and share their
 // bandwidth between them (each engine still streams its own slice at its own rate).
+//
+// A slice whose destination is another chip goes to the network (link/network.h) instead:
+// the engine reads its source as usual and streams the bytes into its chip's link
+// interface; it is free once the last packet is in, which back-pressure from the network
+// may delay, and the slice is done when the last packet has landed.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +41,7 @@
 
 #include "config/config.h"
 #include "sysc/dma/dma_plan.h"
+#include "sysc/link/network.h"
 #include "sysc/memory/transfer_shape.h"
 
 namespace trnsim::sysc {
@@ -70,7 +76,7 @@ struct DmaJob {
   std::uint32_t slices = 1;  // in lockstep: slice[0 .. slices), one per engine
 };
 
-class DmaEngines : public sc_core::sc_module {
+class DmaEngines : public sc_core::sc_module, public NetworkClient {
  public:
   tlm_utils::simple_initiator_socket<DmaEngines> socket;
 
@@ -89,6 +95,13 @@ class DmaEngines : public sc_core::sc_module {
   const sc_core::sc_event& space_freed() const { return m_space_freed; }
   // Sum over engines of the time they spent streaming.
   sc_core::sc_time busy_total() const;
+
+  // Sends slices bound for other chips through `network`; the engines belong to chip
+  // `chip`, and engine e is the link interface's source `first_source + e`.
+  void attach_network(Network* network, std::uint32_t chip, std::uint32_t first_source);
+
+  void transfer_injected(std::uint64_t tag) override;
+  void transfer_landed(std::uint64_t tag, const sc_core::sc_time& landed) override;
 
   // Whether the engines may be kept in lockstep (see below). On by default; it changes no
   // result, which the tests check by turning it off.
@@ -113,6 +126,13 @@ class DmaEngines : public sc_core::sc_module {
     std::uint32_t next_queue = 0;           // round-robin position
     sc_core::sc_time free_at = sc_core::SC_ZERO_TIME;
     sc_core::sc_time busy = sc_core::SC_ZERO_TIME;
+    bool sending = false;  // streaming into the network: free when the network says so
+  };
+  // A slice in the network: whom to tell, and what to tell them.
+  struct RemoteJob {
+    DmaJobOwner* owner = nullptr;
+    std::uint32_t instruction = 0;
+    DmaSliceDone done;
   };
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
@@ -137,6 +157,8 @@ class DmaEngines : public sc_core::sc_module {
   // first transfer that breaks the symmetry copies the shared state into every engine;
   // lockstep resumes once all engines are idle at the same round-robin position.
   static bool symmetric(const std::vector<DmaSlice>& slices, std::size_t engines);
+  bool remote(const DmaRows& rows) const;
+  void start_remote(const DmaJob& job, const sc_core::sc_time& now);
   void leave_lockstep();
   void try_lockstep(const sc_core::sc_time& now);
   Engine m_shared;
@@ -152,6 +174,12 @@ class DmaEngines : public sc_core::sc_module {
   TransferShape m_shape;
   unsigned char m_dummy_data = 0;
   double m_ns_per_byte;
+
+  Network* m_network = nullptr;
+  std::uint32_t m_chip = 0;
+  std::uint32_t m_first_source = 0;
+  std::vector<RemoteJob> m_remote;  // by tag
+  std::vector<std::uint32_t> m_free_remote;
 };
 
 }  // namespace trnsim::sysc

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sysc/core/semaphores.h"
+#include "sysc/link/network.h"
 
 namespace trnsim::sysc {
 
@@ -147,6 +148,18 @@ void EngineBase::apply_read_posts(const trace::Instruction& ins) {
 }
 
 void EngineBase::post(const trace::Instruction& ins, const trace::SyncOp& op) {
+  // A semaphore of another chip is updated by a packet over the network.
+  const trace::Program& p = m_ctx.program;
+  const std::uint32_t chip = p.cores[stream().core_index].id.chip;
+  const std::uint32_t target = p.cores[p.semaphores[op.semaphore].core_index].id.chip;
+  if (target != chip && m_ctx.network != nullptr) {
+    m_ctx.network->post(chip, target, [this, &ins, op] { apply_post(ins, op); });
+    return;
+  }
+  apply_post(ins, op);
+}
+
+void EngineBase::apply_post(const trace::Instruction& ins, const trace::SyncOp& op) {
   m_ctx.semaphores.post(op);
   if (!m_ctx.probe.active()) return;
   events::PostEvent e;

@@ -58,6 +58,7 @@ class EngineBase : public sc_core::sc_module {
   void apply_read_posts(const trace::Instruction& ins);
   // Applies one semaphore update of `ins` and tells the observers.
   void post(const trace::Instruction& ins, const trace::SyncOp& op);
+  void apply_post(const trace::Instruction& ins, const trace::SyncOp& op);
 
   EngineContext& m_ctx;
   sc_core::sc_time m_next_issue = sc_core::SC_ZERO_TIME;

@@ -9,6 +9,7 @@
 namespace trnsim::sysc {
 
 class ArrayTiming;
+class Network;
 class Semaphores;
 
 struct EngineContext {
@@ -18,6 +19,8 @@ struct EngineContext {
   const events::Probe& probe;
   // The tensor engine's array cycles; null: the formulas of tensor_timing.h.
   ArrayTiming* array_timing;
+  // The chip-to-chip network; null when the system is one chip.
+  Network* network;
 };
 
 }  // namespace trnsim::sysc

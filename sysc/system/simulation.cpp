@@ -10,28 +10,60 @@
 #include "sysc/common/clock.h"
 #include "sysc/common/kernel.h"
 #include "sysc/core/semaphores.h"
+#include "sysc/link/network.h"
 
 namespace trnsim::sysc {
 
 namespace {
 
-// The top of the module hierarchy: the chips the program uses.
+// The chips a program touches: those with cores, and those whose HBM it names.
+std::set<std::uint32_t> chips_used(const trace::Program& program) {
+  std::set<std::uint32_t> chips;
+  for (const auto& c : program.cores)
+    chips.insert(c.id.chip);
+  for (const auto& t : program.tensors)
+    chips.insert(t.chip);
+  for (const trace::Instruction& ins : program.instructions) {
+    const trace::Arg* args = program.args_of(ins);
+    for (std::uint32_t i = 0; i < ins.num_args; ++i) {
+      if (args[i].kind != isa::ArgKind::kOperand) continue;
+      const trace::Operand& op = program.operand(args[i].operand);
+      if (op.form == trace::OperandForm::kHbmAddress && op.chip != trace::kNone)
+        chips.insert(op.chip);
+    }
+  }
+  return chips;
+}
+
+// The top of the module hierarchy: the chips the program uses and, when the system has
+// more than one chip, the network between them.
 class System : public sc_core::sc_module {
  public:
   System(sc_core::sc_module_name name, EngineContext& ctx, const TensorAddresses& tensors)
       : sc_module(name) {
     const std::vector<trace::Stream> streams = ctx.program.streams();
-    std::set<std::uint32_t> chips;
-    for (const auto& c : ctx.program.cores)
-      chips.insert(c.id.chip);
+    const std::set<std::uint32_t> chips = chips_used(ctx.program);
+    if (ctx.cfg.system.chips > 1) {
+      m_network = std::make_unique<Network>("network", ctx.cfg,
+                                            std::vector<std::uint32_t>(chips.begin(), chips.end()));
+      ctx.network = m_network.get();
+    }
     for (std::uint32_t chip : chips) {
       m_chips.push_back(
           std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip, streams, tensors));
+      if (!m_network) continue;
+      m_network->memory.bind(m_chips.back()->router().target);
+      for (const auto& core : m_chips.back()->cores()) {
+        const std::uint32_t id = ctx.program.cores[core->core_index()].id.core;
+        core->dma().attach_network(m_network.get(), chip, id * core->dma().count());
+      }
     }
   }
   const std::vector<std::unique_ptr<Chip>>& chips() const { return m_chips; }
+  const Network* network() const { return m_network.get(); }
 
  private:
+  std::unique_ptr<Network> m_network;
   std::vector<std::unique_ptr<Chip>> m_chips;
 };
 
@@ -60,6 +92,7 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags) {
     if (ins.engine != isa::Engine::kDma) continue;
     const std::uint32_t chip = program.cores[ins.core_index].id.chip;
     const trace::Arg* args = program.args_of(ins);
+    std::uint32_t operand = 0;  // 0: the destination, 1: the source
     for (std::uint32_t i = 0; i < ins.num_args; ++i) {
       if (args[i].kind != isa::ArgKind::kOperand) continue;
       const trace::Operand& op = program.operand(args[i].operand);
@@ -67,11 +100,12 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags) {
           op.form == trace::OperandForm::kTensorSlice ? program.tensors[op.tensor].chip
           : op.form == trace::OperandForm::kHbmAddress && op.chip != trace::kNone ? op.chip
                                                                                   : chip;
-      if (target != chip) {
+      if (operand++ == 1 && target != chip) {
         diags.error(program.file, ins.line, args[i].column,
-                    fmt::format("transfer between chip {} and chip {}: the timing model has no "
-                                "chip-to-chip interconnect yet (trnsim check accepts it)",
-                                chip, target));
+                    fmt::format("chip {} reads the memory of chip {}: the network model carries "
+                                "writes only; issue the copy on chip {} (a DMA queue of one "
+                                "of its cores) to write into chip {}",
+                                chip, target, target, chip));
       }
     }
   }
@@ -87,7 +121,7 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
   for (auto* o : observers)
     probe.attach(o);
   Semaphores semaphores(program.semaphores.size());
-  EngineContext ctx{program, cfg, semaphores, probe, hooks.array_timing};
+  EngineContext ctx{program, cfg, semaphores, probe, hooks.array_timing, nullptr};
 
   SimulationResult result;
   {

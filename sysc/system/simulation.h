@@ -45,10 +45,11 @@ struct SimulationResult {
   std::vector<std::int64_t> final_semaphores;
 };
 
-// Reports, with their trace lines, what the model cannot run yet: transfers to or from
-// another chip's HBM, which need the chip-to-chip interconnect. Returns true when there is
-// none. (A separate step rather than an exception from simulate(): unwinding through a
-// process that has switched SystemC thread stacks confuses AddressSanitizer.)
+// Reports, with their trace lines, what the model cannot run: a DMA reading another
+// chip's memory (the network carries writes; the chip holding the data writes it over).
+// Returns true when there is none. (A separate step rather than an exception from
+// simulate(): unwinding through a process that has switched SystemC thread stacks confuses
+// AddressSanitizer.)
 bool check_supported(const trace::Program& program, DiagnosticList& diags);
 
 // Models plugged in instead of the built-in formulas (all optional).

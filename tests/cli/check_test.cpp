@@ -209,7 +209,7 @@ TEST_CASE("run: exits like check on wrong programs and writes no stats") {
   CHECK_FALSE(std::filesystem::exists(stats));
 }
 
-TEST_CASE("run: a transfer to another chip is refused, exit 2, until links are modelled") {
+TEST_CASE("run: a DMA reading another chip's memory is refused, exit 2") {
   TempDir dir;
   const std::string trace = dir.write("remote.trn", R"(.trace 1
 .tensor R chip1.hbm bf16 [128, 512]
@@ -218,9 +218,9 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
   // check accepts it, saying the dynamic checks could not run.
   expect_exit(
       {"check", "--config", "trn2-16", trace}, 0,
-      {"remote.trn:3:41: warning: transfer between chip 0 and chip 1", "dynamic checks skipped"});
+      {"remote.trn:3:41: warning: chip 0 reads the memory of chip 1", "dynamic checks skipped"});
   expect_exit({"run", "--config", "trn2-16", trace}, 2,
-              {"remote.trn:3:41: error: transfer between chip 0 and chip 1"});
+              {"remote.trn:3:41: error: chip 0 reads the memory of chip 1"});
 }
 
 TEST_CASE("check and run: --max-time stops a run that is not done, exit 1; a bad time is exit 2") {

@@ -95,6 +95,18 @@ TEST_CASE("multi-chip presets inherit their chip and set a topology") {
   expected.topology.dims = {4, 4};
   CHECK(server == expected);
 
+  const SystemConfig trn1_server = load_config(preset("trn1-16.yaml"));
+  CHECK(trn1_server.system.chips == 16);
+  CHECK(trn1_server.topology.dims == std::vector<std::uint32_t>{4, 4});
+  CHECK(trn1_server.link == load_config(preset("trn1.yaml")).link);
+
+  const SystemConfig ultra = load_config(preset("trn2-64.yaml"));
+  CHECK(ultra.system.chips == 64);
+  CHECK(ultra.topology.kind == TopologyKind::kTorus);
+  CHECK(ultra.topology.dims == std::vector<std::uint32_t>{4, 4, 4});
+  CHECK(ultra.link.count == 6);  // one link per neighbour of the 3D torus
+  CHECK(ultra.tensor == load_config(preset("trn2.yaml")).tensor);
+
   const SystemConfig switched = load_config(preset("trn3-64.yaml"));
   CHECK(switched.system.chips == 64);
   CHECK(switched.topology.kind == TopologyKind::kSwitch);

@@ -180,7 +180,7 @@ TEST_CASE("DMA planning spreads partitions over the engines in contiguous groups
   CHECK(plan.slices[1].src.stride == 8192);
 }
 
-TEST_CASE("a transfer to another chip is refused with its trace line until links are modelled") {
+TEST_CASE("a DMA reading another chip's memory is refused with its trace line") {
   config::SystemConfig cfg;
   cfg.system.chips = 2;
   cfg.topology.kind = config::TopologyKind::kRing;
@@ -195,9 +195,17 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
   REQUIRE(diags.items().size() == 1);
   CHECK(diags.items()[0].line == 3);
   CHECK(diags.items()[0].column == 41);
-  CHECK(diags.items()[0].message.starts_with("transfer between chip 0 and chip 1"));
+  CHECK(diags.items()[0].message.starts_with("chip 0 reads the memory of chip 1"));
 
-  // The same copy from this chip's HBM is fine.
+  // Writing into chip 1 from chip 0 is what the network carries; the same copy from this
+  // chip's HBM is fine too.
+  DiagnosticList write;
+  CHECK(sysc::check_supported(trace::parse_trace(R"(.trace 1
+.tensor R chip1.hbm bf16 [128, 512]
+dma.q0: copy hbm:R[0:128, 0:512], sbuf[0:128]@0x0.bf16[512]
+)",
+                                                 "remote-write.trn"),
+                              write));
   DiagnosticList none;
   CHECK(sysc::check_supported(trace::parse_trace(R"(.trace 1
 .tensor L hbm bf16 [128, 512]
