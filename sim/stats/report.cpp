@@ -51,6 +51,16 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_read)),
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_written)),
                      r.hbm_utilisation * 100);
+  if (r.traffic.link_ports > 0) {
+    const double ports = r.seconds * r.traffic.link_ports;
+    out += fmt::format(
+        "links   {} over {} link ports (counted per hop), {:.1f} % busy on average; busiest "
+        "{} at {:.1f} %\n",
+        bytes_text(static_cast<double>(r.traffic.link_bytes)), r.traffic.link_ports,
+        ports > 0 ? r.traffic.link_busy_seconds / ports * 100 : 0.0,
+        r.traffic.busiest_link.empty() ? "-" : r.traffic.busiest_link,
+        r.seconds > 0 ? r.traffic.busiest_link_seconds / r.seconds * 100 : 0.0);
+  }
 
   // Per engine kind, busy share and where the idle time went (averaged over cores).
   out += fmt::format("\n{:<9}{:>10}{:>8}", "engine", "instr", "busy");
@@ -121,6 +131,14 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
   j["hbm"] = {{"bytes_read", r.traffic.hbm_bytes_read},
               {"bytes_written", r.traffic.hbm_bytes_written},
               {"utilisation", r.hbm_utilisation}};
+  const double port_seconds = r.seconds * r.traffic.link_ports;
+  j["links"] = {
+      {"ports", r.traffic.link_ports},
+      {"bytes", r.traffic.link_bytes},
+      {"packets", r.traffic.link_packets},
+      {"utilisation", port_seconds > 0 ? r.traffic.link_busy_seconds / port_seconds : 0.0},
+      {"busiest", r.traffic.busiest_link},
+      {"busiest_utilisation", r.seconds > 0 ? r.traffic.busiest_link_seconds / r.seconds : 0.0}};
   json streams = json::array();
   for (const StreamStats& s : r.streams) {
     const trace::CoreId id = program.cores[s.core_index].id;

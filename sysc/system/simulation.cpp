@@ -149,6 +149,22 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
         }
       }
     }
+    if (const Network* net = system.network()) {
+      events::MemoryTraffic& t = result.traffic;
+      const double cycle_seconds = 1e-9 / cfg.link.clock_ghz;
+      t.link_ports = static_cast<std::uint32_t>(net->traffic().size());
+      for (std::size_t p = 0; p < net->traffic().size(); ++p) {
+        const PortTraffic& pt = net->traffic()[p];
+        const double busy = static_cast<double>(pt.busy_cycles) * cycle_seconds;
+        t.link_bytes += pt.bytes;
+        t.link_packets += pt.packets;
+        t.link_busy_seconds += busy;
+        if (busy > t.busiest_link_seconds) {
+          t.busiest_link_seconds = busy;
+          t.busiest_link = net->topology().ports()[p].name;
+        }
+      }
+    }
     if (result.stopped_at_limit) result.completed = false;
     for (std::uint32_t s = 0; s < program.semaphores.size(); ++s) {
       result.final_semaphores.push_back(semaphores.value(s));
