@@ -149,7 +149,8 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
                   "Chip grid of --algo 2d as XxY: rows of X consecutive chips (default: the "
                   "config's torus)")
       ->type_name("XxY");
-  cmd->add_flag("-v,--verbose", opts->verbose, "Print the plan (steps, bytes, chip order) to stderr");
+  cmd->add_flag("-v,--verbose", opts->verbose,
+                "Print the plan (steps, bytes, chip order) to stderr");
   cmd->add_option("--reference", opts->reference,
                   "Also write the expected Y<c> of every chip, computed in double from the same "
                   "random inputs, as DIR/Y<c>.npy")
@@ -161,10 +162,11 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
     const std::string file = "gen " + name;
     gen::CollectiveOptions o;
     o.collective = collective;
-    const std::map<std::string, gen::CollectiveAlgo> algos{{"ring", gen::CollectiveAlgo::kRing},
-                                                          {"tree", gen::CollectiveAlgo::kTree},
-                                                          {"2d", gen::CollectiveAlgo::k2d},
-                                                          {"direct", gen::CollectiveAlgo::kDirect}};
+    const std::map<std::string, gen::CollectiveAlgo> algos{
+        {"ring", gen::CollectiveAlgo::kRing},
+        {"tree", gen::CollectiveAlgo::kTree},
+        {"2d", gen::CollectiveAlgo::k2d},
+        {"direct", gen::CollectiveAlgo::kDirect}};
     if (!opts->algo.empty()) o.algo = algos.at(opts->algo);
     o.chips = opts->chips;
     std::string error;
@@ -175,9 +177,9 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
     o.core = opts->core;
     o.seed = opts->seed;
     if (!opts->grid.empty() && !parse_grid(opts->grid, o.grid_x, o.grid_y)) {
-      throw InputError(file, 0, 0,
-                       fmt::format("--grid {}: expected XxY with two positive integers, e.g. 4x4",
-                                   opts->grid));
+      throw InputError(
+          file, 0, 0,
+          fmt::format("--grid {}: expected XxY with two positive integers, e.g. 4x4", opts->grid));
     }
     if (opts->verbose) std::cerr << gen::describe(gen::plan_collective(o, cfg));
     write_output(opts->output, trace::print_program(gen::collective(o, cfg)));

@@ -1,6 +1,7 @@
 #include "gen/collectives.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <numeric>
 
@@ -43,8 +44,9 @@ namespace trnsim::gen {
 // reduce-scatter may still be reading.
 //
 // Entering a pass. The first send of a pass on dimension d also waits for its own data:
-// the chip's initial copy (init >= 1) in the first pass, else every receive of the previous
-// pass on the other dimension d' (rx[d'] >= all of them). An RS pass writes into its
+// the chip's initial copy (init >= 1; it holds the chip's own shard of an all-gather) and,
+// after a pass on the other dimension d', every receive of that pass (rx[d'] >= all of
+// them). An RS pass writes into its
 // successor, so it also waits for the successor's handshake: the successor posts
 // ready[d] of its predecessor when the region of the pass is final in its own buffer, from
 // its initial copy's DMA (first pass) or from a sync-engine `nop` that waits for the receives
@@ -149,11 +151,12 @@ Grid make_grid(const CollectiveOptions& o, const config::SystemConfig& cfg, std:
     g.column_order = snake_order({dims.begin() + 1, dims.end()});
   } else {
     fail(o.collective,
-         fmt::format("--algo 2d needs a 2D or 3D torus of {} chips, but the config's topology is "
-                     "{}{} with {} chips; give the chip grid as --grid XxY (X * Y = {})",
-                     n, config::schema::to_string(cfg.topology.kind),
-                     cfg.topology.dims.empty() ? "" : fmt::format(" {}", fmt::join(cfg.topology.dims, "x")),
-                     cfg.system.chips, n));
+         fmt::format(
+             "--algo 2d needs a 2D or 3D torus of {} chips, but the config's topology is "
+             "{}{} with {} chips; give the chip grid as --grid XxY (X * Y = {})",
+             n, config::schema::to_string(cfg.topology.kind),
+             cfg.topology.dims.empty() ? "" : fmt::format(" {}", fmt::join(cfg.topology.dims, "x")),
+             cfg.system.chips, n));
   }
   if (g.x < 2 || g.q < 2) {
     fail(o.collective, fmt::format("--algo 2d needs at least 2 chips in each grid dimension, "
@@ -255,19 +258,18 @@ Resolved resolve(const CollectiveOptions& options, const config::SystemConfig& c
   const Collective c = o.collective;
   if (o.algo == CollectiveAlgo::kDefault)
     o.algo = c == Collective::kAllToAll ? CollectiveAlgo::kDirect : CollectiveAlgo::kRing;
-  const bool supported =
-      (c == Collective::kAllReduce &&
-       (o.algo == CollectiveAlgo::kRing || o.algo == CollectiveAlgo::kTree ||
-        o.algo == CollectiveAlgo::k2d)) ||
-      ((c == Collective::kAllGather || c == Collective::kReduceScatter) &&
-       (o.algo == CollectiveAlgo::kRing || o.algo == CollectiveAlgo::k2d)) ||
-      (c == Collective::kAllToAll && o.algo == CollectiveAlgo::kDirect);
+  const bool supported = (c == Collective::kAllReduce &&
+                          (o.algo == CollectiveAlgo::kRing || o.algo == CollectiveAlgo::kTree ||
+                           o.algo == CollectiveAlgo::k2d)) ||
+                         ((c == Collective::kAllGather || c == Collective::kReduceScatter) &&
+                          (o.algo == CollectiveAlgo::kRing || o.algo == CollectiveAlgo::k2d)) ||
+                         (c == Collective::kAllToAll && o.algo == CollectiveAlgo::kDirect);
   if (!supported) {
-    const char* valid = c == Collective::kAllReduce   ? "ring, tree, 2d"
+    const char* valid = c == Collective::kAllReduce  ? "ring, tree, 2d"
                         : c == Collective::kAllToAll ? "direct"
-                                                      : "ring, 2d";
-    fail(c, fmt::format("--algo {} is not available for {}; expected one of: {}",
-                        algo_name(o.algo), collective_name(c), valid));
+                                                     : "ring, 2d";
+    fail(c, fmt::format("--algo {} is not available for {}; expected one of: {}", algo_name(o.algo),
+                        collective_name(c), valid));
   }
   if (o.algo != CollectiveAlgo::k2d && (o.grid_x != 0 || o.grid_y != 0))
     fail(c, "--grid applies only to --algo 2d");
@@ -334,7 +336,9 @@ struct Tensors {
 class Emitter {
  public:
   Emitter(const Resolved& r, const config::SystemConfig& cfg)
-      : m_r(r), m_b(file_of(r.o.collective)), m_queues(std::max<std::uint32_t>(1, cfg.dma.queues)) {}
+      : m_r(r),
+        m_b(file_of(r.o.collective)),
+        m_queues(std::max<std::uint32_t>(1, cfg.dma.queues)) {}
 
   trace::Program run() {
     declare_tensors();
@@ -364,8 +368,11 @@ class Emitter {
     return m_b.slice(tensor, begin, begin + count, 0, m_r.cols);
   }
   void emit(StreamId where, isa::Opcode op, const trace::Operand& dst, const trace::Operand& src,
-            const std::vector<Wait>& waits, const std::vector<std::uint32_t>& posts) {
+            const std::vector<Wait>& all_waits, const std::vector<std::uint32_t>& posts) {
     Sync sync({}, {});
+    std::vector<Wait> waits;
+    std::copy_if(all_waits.begin(), all_waits.end(), std::back_inserter(waits),
+                 [](const Wait& w) { return w.value > 0; });  // the others always hold
     if (waits.size() > Sync::kMax || posts.size() > Sync::kMax)
       throw std::logic_error("gen collectives: too many waits or posts");
     std::copy(waits.begin(), waits.end(), sync.waits.begin());
@@ -455,7 +462,8 @@ class Emitter {
       std::vector<std::uint32_t> init_posts{me.init};
       if (first.reduce) init_posts.push_back(sems[first.members[chip].prev()].ready[first.dim]);
       if (c == Collective::kAllGather) {
-        emit(dma(0), isa::Opcode::kCopy, rows(m_t.work[chip], chip * m_r.shard_rows, m_r.shard_rows),
+        emit(dma(0), isa::Opcode::kCopy,
+             rows(m_t.work[chip], chip * m_r.shard_rows, m_r.shard_rows),
              rows(m_t.x[chip], 0, m_r.shard_rows), {}, init_posts);
       } else {
         emit(dma(0), isa::Opcode::kCopy, rows(m_t.work[chip], 0, m_r.rows),
@@ -468,10 +476,11 @@ class Emitter {
         const std::uint32_t d = p.dim;
         // The data this pass starts from: the initial copy, or every receive of the
         // previous pass when it ran on the other dimension.
-        std::vector<Wait> entry;
-        if (pi == 0) {
-          entry.push_back({me.init, 1});
-        } else if (m_r.passes[pi - 1].dim != d) {
+        // (A pass on a new dimension runs on another DMA queue, which must wait for the
+        // initial copy itself: all-gather reads the chip's own shard from it. Where a queue
+        // has already waited, the builder drops the repeated wait.)
+        std::vector<Wait> entry{{me.init, 1}};
+        if (pi != 0 && m_r.passes[pi - 1].dim != d) {
           const std::uint32_t prev_dim = m_r.passes[pi - 1].dim;
           entry.push_back({me.rx[prev_dim], steps[prev_dim]});
         }
@@ -539,8 +548,7 @@ class Emitter {
       const auto whole = [&](std::uint32_t c) { return rows(m_t.y[c], 0, m_r.rows); };
       std::vector<std::uint32_t> init_posts{me.init};
       if (!kids.empty()) init_posts.push_back(sems[kids[0]].turn);
-      emit(dma(0), isa::Opcode::kCopy, whole(chip), rows(m_t.x[chip], 0, m_r.rows), {},
-           init_posts);
+      emit(dma(0), isa::Opcode::kCopy, whole(chip), rows(m_t.x[chip], 0, m_r.rows), {}, init_posts);
       for (std::size_t k = 1; k < kids.size(); ++k) {
         emit({isa::Engine::kSync, 0}, isa::Opcode::kNop, {}, {},
              {{me.up, static_cast<std::int64_t>(k)}}, {sems[kids[k]].turn});
@@ -692,8 +700,10 @@ Tree reduction_tree(const config::TopologyParams& topology, std::uint32_t config
     for (std::uint32_t p = 0; p < columns.size(); ++p) {
       for (std::uint32_t i = 0; i < x; ++i) {
         const std::uint32_t chip = columns[p] * x + i;
-        if (p > 0) t.parent[chip] = columns[p - 1] * x + i;
-        else if (i > 0) t.parent[chip] = i - 1;
+        if (p > 0)
+          t.parent[chip] = columns[p - 1] * x + i;
+        else if (i > 0)
+          t.parent[chip] = i - 1;
       }
     }
   } else if (topology.kind == config::TopologyKind::kRing && n == config_chips) {
@@ -735,23 +745,26 @@ CollectivePlan plan_collective(const CollectiveOptions& options, const config::S
           "with {} over rings {}",
           p.reduce ? "reduce-scatter" : "all-gather",
           r.o.algo == CollectiveAlgo::kRing ? "ring" : (p.dim == 0 ? "rows" : "columns"),
-          m0.size() - 1, m0.chunk_rows, m0.chunk_rows * row_bytes,
-          p.reduce ? "copy_add" : "copy", fmt::join(ring_text, " ")));
+          m0.size() - 1, m0.chunk_rows, m0.chunk_rows * row_bytes, p.reduce ? "copy_add" : "copy",
+          fmt::join(ring_text, " ")));
     }
   } else if (r.o.algo == CollectiveAlgo::kTree) {
     const Tree t = reduction_tree(cfg.topology, cfg.system.chips, r.n);
     std::vector<std::string> edges;
     for (std::uint32_t c = 0; c < r.n; ++c) {
-      if (!t.children[c].empty()) edges.push_back(fmt::format("{}<-[{}]", c, chip_list(t.children[c])));
+      if (!t.children[c].empty())
+        edges.push_back(fmt::format("{}<-[{}]", c, chip_list(t.children[c])));
     }
-    plan.steps.push_back(fmt::format("reduce: each chip copy_adds its whole buffer ({} bytes) "
-                                     "into its parent once its children have; tree {}",
-                                     r.o.bytes, fmt::join(edges, " ")));
+    plan.steps.push_back(
+        fmt::format("reduce: each chip copy_adds its whole buffer ({} bytes) "
+                    "into its parent once its children have; tree {}",
+                    r.o.bytes, fmt::join(edges, " ")));
     plan.steps.push_back("broadcast: each chip copies the result to its children");
   } else {
-    plan.steps.push_back(fmt::format("direct: each chip copies {} chunks of {} rows ({} bytes), "
-                                     "chunk j to chip j",
-                                     r.n, r.shard_rows, r.shard_rows * row_bytes));
+    plan.steps.push_back(
+        fmt::format("direct: each chip copies {} chunks of {} rows ({} bytes), "
+                    "chunk j to chip j",
+                    r.n, r.shard_rows, r.shard_rows * row_bytes));
   }
   return plan;
 }
@@ -759,7 +772,8 @@ CollectivePlan plan_collective(const CollectiveOptions& options, const config::S
 trace::Program collective(const CollectiveOptions& options, const config::SystemConfig& cfg) {
   const Resolved r = resolve(options, cfg);
   Emitter e(r, cfg);
-  if (r.o.algo == CollectiveAlgo::kTree) e.set_tree(reduction_tree(cfg.topology, cfg.system.chips, r.n));
+  if (r.o.algo == CollectiveAlgo::kTree)
+    e.set_tree(reduction_tree(cfg.topology, cfg.system.chips, r.n));
   return e.run();
 }
 

@@ -32,7 +32,7 @@ std::string_view algo_name(CollectiveAlgo a);
 struct CollectiveOptions {
   Collective collective = Collective::kAllReduce;
   CollectiveAlgo algo = CollectiveAlgo::kDefault;  // ring, or direct for alltoall
-  std::uint32_t chips = 0;  // 0: the config's system.chips
+  std::uint32_t chips = 0;                         // 0: the config's system.chips
   // Bytes of the full buffer of one chip: X and Y of allreduce and alltoall, X of
   // reducescatter (whose Y is one chip's 1/chips share), Y of allgather (whose X is one
   // share).
@@ -72,7 +72,7 @@ struct CollectivePlan {
   CollectiveOptions options;  // chips and algo filled in
   std::uint64_t rows = 0;     // of the full buffer
   std::uint64_t cols = 0;
-  std::uint64_t shards = 1;  // the buffer is split into this many equal row blocks
+  std::uint64_t shards = 1;        // the buffer is split into this many equal row blocks
   std::vector<std::string> steps;  // human-readable, one line each
 };
 

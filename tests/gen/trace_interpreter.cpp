@@ -258,6 +258,21 @@ class Interpreter {
         }
         break;
       }
+      case isa::Opcode::kCopyAdd: {
+        // DST += SRC: both read now, the sum written at completion, so a concurrent access
+        // to DST (another add included) is a race, as for any read-modify-write.
+        std::vector<std::uint32_t*> counts;
+        auto dst = elements(core, positional(ins, 0), &counts);
+        auto src = elements(core, positional(ins, 1));
+        if (dst.size() != src.size()) {
+          throw Failure(
+              fmt::format("{}: dst has {} elements, src {}", where(i), dst.size(), src.size()));
+        }
+        for (std::size_t e = 0; e < dst.size(); ++e) {
+          f.writes.push_back({dst[e], counts.empty() ? nullptr : counts[e], *dst[e] + *src[e]});
+        }
+        break;
+      }
       case isa::Opcode::kMatmul: {
         const Operand& d = positional(ins, 0);
         const Operand& s = positional(ins, 1);
