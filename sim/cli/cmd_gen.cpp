@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "common/diagnostic.h"
@@ -124,14 +125,15 @@ bool parse_grid(const std::string& text, std::uint32_t& x, std::uint32_t& y) {
 }
 
 void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective collective,
-                            const std::string& description, const std::string& algos,
+                            const std::string& description, const std::vector<std::string>& algos,
                             const std::string& example) {
   auto opts = std::make_shared<CollectiveCommandOptions>();
   const std::string name(gen::collective_name(collective));
   CLI::App* cmd = add_command(parent, name, description, "Example:\n  " + example);
-  cmd->add_option("--algo", opts->algo, "Algorithm: " + algos)
+  cmd->add_option("--algo", opts->algo,
+                  fmt::format("Algorithm: {} (default: {})", fmt::join(algos, ", "), algos[0]))
       ->type_name("ALGO")
-      ->check(CLI::IsMember({"ring", "tree", "2d", "direct"}));
+      ->check(CLI::IsMember(algos));
   cmd->add_option("--chips", opts->chips, "Chips taking part (default: the config's system.chips)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--bytes", opts->bytes,
@@ -205,22 +207,22 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllReduce,
       "Generate an all-reduce: every chip ends with the element-wise sum of all chips' X",
-      "ring (default), tree, 2d",
+      std::vector<std::string>{"ring", "tree", "2d"},
       "trnsim gen allreduce --algo ring --bytes 64Mi --config trn2-16 -o allreduce.trn");
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllGather,
       "Generate an all-gather: every chip ends with all chips' X, in chip order",
-      "ring (default), 2d",
+      std::vector<std::string>{"ring", "2d"},
       "trnsim gen allgather --algo 2d --bytes 64Mi --config trn2-16 -o allgather.trn");
   add_collective_command(
       *cmd, ctx, gen::Collective::kReduceScatter,
       "Generate a reduce-scatter: chip c ends with shard c of the sum of all chips' X",
-      "ring (default), 2d",
+      std::vector<std::string>{"ring", "2d"},
       "trnsim gen reducescatter --bytes 64Mi --config trn2-16 -o reducescatter.trn");
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllToAll,
       "Generate an all-to-all: chunk j of chip c's X goes to chunk c of chip j's Y",
-      "direct (default)",
+      std::vector<std::string>{"direct"},
       "trnsim gen alltoall --bytes 16Mi --chips 8 --config trn3-64 -o alltoall.trn");
 }
 
