@@ -1,6 +1,7 @@
 #include "gen/collectives.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <limits>
 #include <numeric>
@@ -716,7 +717,7 @@ Tree reduction_tree(const config::TopologyParams& topology, std::uint32_t config
     for (std::uint32_t chip = 1; chip < n; ++chip)
       t.parent[chip] = (chip - 1) / 2;
   }
-  // Children in a fixed order: the chip's x neighbour first on a torus, else by number.
+  // Children by chip number (on a torus the x neighbour comes first).
   for (std::uint32_t chip = 1; chip < n; ++chip)
     t.children[t.parent[chip]].push_back(chip);
   return t;

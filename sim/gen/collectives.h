@@ -58,8 +58,12 @@ std::vector<std::uint32_t> ring_order(const config::TopologyParams& topology,
 // lin = i0 + d0 * (i1 + d1 * i2)): consecutive entries differ by one in one coordinate.
 std::vector<std::uint32_t> snake_order(const std::vector<std::uint32_t>& dims);
 
-// The binary reduction tree of `tree` allreduce: parent of every chip (root 0 has none,
-// kNone) and children in order. See tree_parents() in collectives.cpp for the shapes.
+// The reduction tree of `tree` allreduce, rooted at chip 0: the parent of every chip
+// (trace::kNone for the root) and its children in order. On a torus of all the config's
+// chips, a chain along x from chip 0 and a chain down each column (snake over the other
+// dimensions); on a ring of all its chips, two chains from chip 0, one each way; otherwise
+// a balanced binary tree in heap order. At most two children per chip; on a torus or ring
+// every edge is one link.
 struct Tree {
   std::vector<std::uint32_t> parent;
   std::vector<std::vector<std::uint32_t>> children;
@@ -67,7 +71,7 @@ struct Tree {
 Tree reduction_tree(const config::TopologyParams& topology, std::uint32_t config_chips,
                     std::uint32_t n);
 
-// One ring pass of the plan, for --verbose and the docs.
+// What plan_collective() chose: the tensor shape and a line per pass, for --verbose.
 struct CollectivePlan {
   CollectiveOptions options;  // chips and algo filled in
   std::uint64_t rows = 0;     // of the full buffer
