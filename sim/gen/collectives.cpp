@@ -149,7 +149,11 @@ Grid make_grid(const CollectiveOptions& o, const config::SystemConfig& cfg, std:
     const auto& dims = cfg.topology.dims;
     g.x = dims[0];
     g.q = n / g.x;
-    g.column_order = snake_order({dims.begin() + 1, dims.end()});
+    // The column rings close through a wrap link when the [y, z] torus has an even side.
+    config::TopologyParams columns;
+    columns.kind = config::TopologyKind::kTorus;
+    columns.dims.assign(dims.begin() + 1, dims.end());
+    g.column_order = ring_order(columns, g.q, g.q);
   } else {
     fail(o.collective,
          fmt::format(

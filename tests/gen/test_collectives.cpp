@@ -318,6 +318,33 @@ TEST_CASE("collectives: ring order on tori is a cycle of neighbours") {
         std::vector<std::uint32_t>{0, 1, 2, 3});
 }
 
+TEST_CASE("collectives: on a torus with an even side, ring, 2d and tree move data over links") {
+  using Dims = std::vector<std::uint32_t>;
+  for (const Dims& dims :
+       {Dims{4, 4}, Dims{2, 3, 3}, Dims{3, 3, 2}, Dims{3, 2, 3}, Dims{4, 2, 2}}) {
+    const config::SystemConfig cfg = torus_config(dims);
+    const std::uint32_t n = cfg.system.chips;
+    for (Collective c : kAll) {
+      for (CollectiveAlgo a : algos_of(c)) {
+        if (a == CollectiveAlgo::kDirect) continue;
+        // 2d's column rings run over [y, z]; with both odd, their closing hop is no link.
+        if (a == CollectiveAlgo::k2d && dims.size() == 3 && dims[1] % 2 == 1 && dims[2] % 2 == 1)
+          continue;
+        gen::CollectiveOptions o = options(c, a, n);
+        o.bytes = small_bytes(o, n);
+        CAPTURE(name_of(o, cfg));
+        const trace::Program p = gen::collective(o, cfg);
+        for (const auto& ins : p.instructions) {
+          if (ins.opcode != isa::Opcode::kCopy && ins.opcode != isa::Opcode::kCopyAdd) continue;
+          const std::uint32_t dst = p.tensors[p.operand(p.positional(ins, 0)->operand).tensor].chip;
+          const std::uint32_t src = p.tensors[p.operand(p.positional(ins, 1)->operand).tensor].chip;
+          if (dst != src) CHECK(torus_neighbours(dst, src, dims));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("collectives: reduction trees are binary and follow links") {
   using Dims = std::vector<std::uint32_t>;
   for (const Dims& dims : {Dims{4, 4}, Dims{2, 3}, Dims{4, 2, 2}}) {
