@@ -45,10 +45,10 @@ namespace trnsim::gen {
 // reduce-scatter may still be reading.
 //
 // Entering a pass. The first send of a pass on dimension d also waits for its own data:
-// the chip's initial copy (init >= 1; it holds the chip's own shard of an all-gather) and,
-// after a pass on the other dimension d', every receive of that pass (rx[d'] >= all of
-// them). An RS pass writes into its
-// successor, so it also waits for the successor's handshake: the successor posts
+// the chip's initial copy (init >= 1; in the first pass, and in every pass of an
+// all-gather, which reads the chip's own shard from it) and, after a pass on the other
+// dimension d', every receive of that pass (rx[d'] >= all of them). An RS pass writes into
+// its successor, so it also waits for the successor's handshake: the successor posts
 // ready[d] of its predecessor when the region of the pass is final in its own buffer, from
 // its initial copy's DMA (first pass) or from a sync-engine `nop` that waits for the receives
 // of the previous pass. An AG pass needs no handshake: it writes only chunks whose labels
@@ -479,12 +479,14 @@ class Emitter {
         const Pass& p = m_r.passes[pi];
         const Member& m = p.members[chip];
         const std::uint32_t d = p.dim;
-        // The data this pass starts from: the initial copy, or every receive of the
-        // previous pass when it ran on the other dimension.
-        // (A pass on a new dimension runs on another DMA queue, which must wait for the
-        // initial copy itself: all-gather reads the chip's own shard from it. Where a queue
-        // has already waited, the builder drops the repeated wait.)
-        std::vector<Wait> entry{{me.init, 1}};
+        // The data this pass starts from: the initial copy, and every receive of the
+        // previous pass when it ran on the other dimension. After a first pass that
+        // reduces, those receives imply the initial copy (the predecessor's first send
+        // waited for its handshake); an all-gather's later pass, on another queue, must wait
+        // for it itself, since it reads the chip's own shard. A wait the queue has already
+        // made is dropped by the builder.
+        std::vector<Wait> entry;
+        if (pi == 0 || !first.reduce) entry.push_back({me.init, 1});
         if (pi != 0 && m_r.passes[pi - 1].dim != d) {
           const std::uint32_t prev_dim = m_r.passes[pi - 1].dim;
           entry.push_back({me.rx[prev_dim], steps[prev_dim]});
