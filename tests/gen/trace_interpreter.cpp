@@ -399,6 +399,15 @@ class Interpreter {
           n < ready.size() ? issue(ready[n]) : complete(n - ready.size());
           break;
         }
+        case Policy::kRandomLazy: {
+          constexpr std::uint64_t kIssueOdds = 8;  // issue 7 times in 8 when possible
+          if (!ready.empty() && (m_in_flight.empty() || m_rng() % kIssueOdds != 0)) {
+            issue(ready[m_rng() % ready.size()]);
+          } else {
+            complete(m_rng() % m_in_flight.size());
+          }
+          break;
+        }
       }
     }
     std::string blocked;
@@ -450,6 +459,8 @@ std::string policy_name(Policy policy, std::uint64_t seed) {
       return "complete first";
     case Policy::kRandom:
       break;
+    case Policy::kRandomLazy:
+      return fmt::format("random, lazy completion (seed {})", seed);
   }
   return fmt::format("random (seed {})", seed);
 }

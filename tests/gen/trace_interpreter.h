@@ -41,6 +41,9 @@ enum class Policy : std::uint8_t {
   kIssueHighestFirst,  // issue the highest-numbered stream that can; complete oldest first
   kCompleteFirst,      // complete the oldest in-flight instruction before issuing more
   kRandom,             // any enabled event, uniformly, from a seed
+  // From a seed, issue (a random stream) seven times in eight while any stream can, else
+  // complete a random in-flight instruction: DMAs stay in flight long and land out of order.
+  kRandomLazy,
 };
 
 struct InterpretResult {
