@@ -89,7 +89,7 @@ bool is_full_torus(const config::TopologyParams& t, std::uint32_t config_chips, 
 }
 
 // The grid of the 2d algorithm: x chips per row ring (consecutive chip numbers), and the
-// column rings' order of the q = chip / x index (a snake over [y, z] on a 3D torus).
+// column rings' order of the q = chip / x index (the ring order of [y, z] on a 3D torus).
 struct Grid {
   std::uint32_t x = 0;
   std::uint32_t q = 0;
