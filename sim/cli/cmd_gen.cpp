@@ -1,10 +1,18 @@
-// `trnsim gen gemm`: write a generated workload trace (sim/gen).
+// `trnsim gen gemm|allreduce|allgather|reducescatter|alltoall`: write a generated workload
+// trace (sim/gen).
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "cli/commands.h"
+#include "common/diagnostic.h"
+#include "common/number.h"
+#include "gen/collectives.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
 #include "io/npy.h"
@@ -89,6 +97,105 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
   });
 }
 
+struct CollectiveCommandOptions {
+  ConfigOptions config;
+  std::string algo;
+  std::uint32_t chips = 0;
+  std::string bytes;
+  std::string dtype = "fp32";
+  std::uint32_t core = 0;
+  std::uint64_t seed = 1;
+  std::string grid;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+// "XxY" with two positive integers.
+bool parse_grid(const std::string& text, std::uint32_t& x, std::uint32_t& y) {
+  const auto sep = text.find('x');
+  if (sep == std::string::npos) return false;
+  std::uint64_t a = 0, b = 0;
+  if (!parse_unsigned(text.substr(0, sep), a) || !parse_unsigned(text.substr(sep + 1), b))
+    return false;
+  if (a == 0 || b == 0 || a > 65535 || b > 65535) return false;
+  x = static_cast<std::uint32_t>(a);
+  y = static_cast<std::uint32_t>(b);
+  return true;
+}
+
+void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective collective,
+                            const std::string& description, const std::vector<std::string>& algos,
+                            const std::string& example) {
+  auto opts = std::make_shared<CollectiveCommandOptions>();
+  const std::string name(gen::collective_name(collective));
+  CLI::App* cmd = add_command(parent, name, description, "Example:\n  " + example);
+  cmd->add_option("--algo", opts->algo,
+                  fmt::format("Algorithm: {} (default: {})", fmt::join(algos, ", "), algos[0]))
+      ->type_name("ALGO")
+      ->check(CLI::IsMember(algos));
+  cmd->add_option("--chips", opts->chips, "Chips taking part (default: the config's system.chips)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--bytes", opts->bytes,
+                  "Bytes of one chip's full buffer (suffixes K, Ki, M, Mi, G, Gi: 256Mi)")
+      ->required()
+      ->type_name("SIZE");
+  cmd->add_option("--dtype", opts->dtype, "Element type")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_option("--core", opts->core, "Core of each chip whose DMA queues move the data")
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Seed of the random inputs (chip c uses seed + c)")
+      ->capture_default_str();
+  cmd->add_option("--grid", opts->grid,
+                  "Chip grid of --algo 2d as XxY: rows of X consecutive chips (default: the "
+                  "config's torus)")
+      ->type_name("XxY");
+  cmd->add_flag("-v,--verbose", opts->verbose,
+                "Print the plan (steps, bytes, chip order) to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected Y<c> of every chip, computed in double from the same "
+                  "random inputs, as DIR/Y<c>.npy")
+      ->type_name("DIR");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx, collective, name] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    const std::string file = "gen " + name;
+    gen::CollectiveOptions o;
+    o.collective = collective;
+    const std::map<std::string, gen::CollectiveAlgo> algos{
+        {"ring", gen::CollectiveAlgo::kRing},
+        {"tree", gen::CollectiveAlgo::kTree},
+        {"2d", gen::CollectiveAlgo::k2d},
+        {"direct", gen::CollectiveAlgo::kDirect}};
+    if (!opts->algo.empty()) o.algo = algos.at(opts->algo);
+    o.chips = opts->chips;
+    std::string error;
+    if (!parse_unsigned(opts->bytes, o.bytes, &error)) {
+      throw InputError(file, 0, 0, fmt::format("--bytes {}: {}", opts->bytes, error));
+    }
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.core = opts->core;
+    o.seed = opts->seed;
+    if (!opts->grid.empty() && !parse_grid(opts->grid, o.grid_x, o.grid_y)) {
+      throw InputError(
+          file, 0, 0,
+          fmt::format("--grid {}: expected XxY with two positive integers, e.g. 4x4", opts->grid));
+    }
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_collective(o, cfg));
+    write_output(opts->output, trace::print_program(gen::collective(o, cfg)));
+    if (!opts->reference.empty()) {
+      std::filesystem::create_directories(opts->reference);
+      const auto arrays = gen::collective_reference(o, cfg);
+      for (std::size_t c = 0; c < arrays.size(); ++c) {
+        io::write_npy(fmt::format("{}/Y{}.npy", opts->reference, c), arrays[c]);
+      }
+    }
+    return ExitCode::kOk;
+  });
+}
+
 }  // namespace
 
 void add_gen_command(CLI::App& app, CliContext& ctx) {
@@ -97,6 +204,26 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
       "Example:\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn && trnsim check gemm.trn");
   add_gemm_command(*cmd, ctx);
+  add_collective_command(
+      *cmd, ctx, gen::Collective::kAllReduce,
+      "Generate an all-reduce: every chip ends with the element-wise sum of all chips' X",
+      std::vector<std::string>{"ring", "tree", "2d"},
+      "trnsim gen allreduce --algo ring --bytes 64Mi --config trn2-16 -o allreduce.trn");
+  add_collective_command(
+      *cmd, ctx, gen::Collective::kAllGather,
+      "Generate an all-gather: every chip ends with all chips' X, in chip order",
+      std::vector<std::string>{"ring", "2d"},
+      "trnsim gen allgather --algo 2d --bytes 64Mi --config trn2-16 -o allgather.trn");
+  add_collective_command(
+      *cmd, ctx, gen::Collective::kReduceScatter,
+      "Generate a reduce-scatter: chip c ends with shard c of the sum of all chips' X",
+      std::vector<std::string>{"ring", "2d"},
+      "trnsim gen reducescatter --bytes 64Mi --config trn2-16 -o reducescatter.trn");
+  add_collective_command(
+      *cmd, ctx, gen::Collective::kAllToAll,
+      "Generate an all-to-all: chunk j of chip c's X goes to chunk c of chip j's Y",
+      std::vector<std::string>{"direct"},
+      "trnsim gen alltoall --bytes 16Mi --chips 8 --config trn3-64 -o alltoall.trn");
 }
 
 }  // namespace trnsim::cli

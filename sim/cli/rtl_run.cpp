@@ -16,11 +16,11 @@ namespace trnsim::cli {
 
 namespace {
 
-std::string count_of(std::uint64_t n, const char* noun) {
+[[maybe_unused]] std::string count_of(std::uint64_t n, const char* noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
+[[maybe_unused]] double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 

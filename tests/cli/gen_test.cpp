@@ -1,5 +1,9 @@
-// `trnsim gen gemm`: generated traces pass `check` and do the work asked for.
+// `trnsim gen gemm` and the collectives: generated traces pass `check` and do the work asked
+// for.
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
 
 #include "cli_fixtures.h"
 
@@ -51,4 +55,52 @@ TEST_CASE("gen gemm: sizes the chip cannot take exit 2") {
   expect_exit(
       {"gen", "gemm", "--m", "128", "--n", "128", "--k", "128", "--cores", "3", "--config", "tiny"},
       2, {"gen gemm"});
+}
+
+TEST_CASE("gen collectives: the traces pass check on trn2-16 and trn3-64") {
+  const std::vector<std::vector<std::string>> cases = {
+      {"allreduce", "--bytes", "1Mi", "--config", "trn2-16"},
+      {"allreduce", "--algo", "tree", "--bytes", "1Mi", "--config", "trn2-16"},
+      {"allreduce", "--algo", "2d", "--bytes", "1Mi", "--config", "trn2-16", "--dtype", "bf16"},
+      {"reducescatter", "--algo", "2d", "--bytes", "1Mi", "--config", "trn2-16"},
+      {"allgather", "--bytes", "64Ki", "--chips", "4", "--config", "trn2-16", "--core", "2"},
+      {"alltoall", "--bytes", "1Mi", "--config", "trn3-64"},
+      {"allreduce", "--algo", "2d", "--grid", "8x8", "--bytes", "1Mi", "--config", "trn3-64"},
+  };
+  for (const auto& c : cases) {
+    TempDir dir;
+    const std::string trace = dir.file("coll.trn");
+    std::vector<std::string> args{"gen"};
+    args.insert(args.end(), c.begin(), c.end());
+    args.insert(args.end(), {"-o", trace});
+    if (expect_ok(args).exit_code != 0) continue;
+    const std::string config = c[std::find(c.begin(), c.end(), "--config") - c.begin() + 1];
+    expect_ok({"check", trace, "--config", config}, {"cores used:"});
+  }
+}
+
+TEST_CASE("gen collectives: --verbose prints the plan, --reference writes Y<c>.npy") {
+  TempDir dir;
+  const std::vector<std::string> args{"gen",     "allreduce", "--bytes",  "64Ki",
+                                      "--chips", "4",         "--config", "trn2-16"};
+  const RunResult quiet = expect_ok(args);
+  auto verbose_args = args;
+  verbose_args.insert(verbose_args.end(), {"-v", "--reference", dir.file("ref")});
+  const RunResult verbose = expect_exit(verbose_args, 0, {"reduce-scatter (ring): 3 steps"});
+  CHECK(verbose.out == quiet.out);
+  for (int c = 0; c < 4; ++c)
+    CHECK(std::filesystem::exists(dir.file("ref/Y" + std::to_string(c) + ".npy")));
+}
+
+TEST_CASE("gen collectives: bad options exit 2 with a clear message") {
+  expect_exit({"gen", "allgather", "--algo", "tree", "--bytes", "1Mi", "--config", "trn2-16"}, 2,
+              {"--algo"});
+  expect_exit({"gen", "allreduce", "--algo", "2d", "--bytes", "1Mi", "--config", "trn3-64"}, 2,
+              {"needs a 2D or 3D torus", "--grid XxY"});
+  expect_exit({"gen", "allreduce", "--bytes", "1000", "--chips", "3", "--config", "trn2-16"}, 2,
+              {"use a multiple of 12 bytes, e.g. 1008"});
+  expect_exit({"gen", "allreduce", "--bytes", "12x", "--config", "trn2-16"}, 2, {"--bytes 12x"});
+  expect_exit({"gen", "allreduce", "--algo", "2d", "--grid", "4by4", "--bytes", "1Mi"}, 2,
+              {"expected XxY"});
+  expect_exit({"gen", "allreduce", "--bytes", "1Mi"}, 2, {"at least 2 chips"});
 }

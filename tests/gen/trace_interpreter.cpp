@@ -258,6 +258,21 @@ class Interpreter {
         }
         break;
       }
+      case isa::Opcode::kCopyAdd: {
+        // DST += SRC: both read now, the sum written at completion, so a concurrent access
+        // to DST (another add included) is a race, as for any read-modify-write.
+        std::vector<std::uint32_t*> counts;
+        auto dst = elements(core, positional(ins, 0), &counts);
+        auto src = elements(core, positional(ins, 1));
+        if (dst.size() != src.size()) {
+          throw Failure(
+              fmt::format("{}: dst has {} elements, src {}", where(i), dst.size(), src.size()));
+        }
+        for (std::size_t e = 0; e < dst.size(); ++e) {
+          f.writes.push_back({dst[e], counts.empty() ? nullptr : counts[e], *dst[e] + *src[e]});
+        }
+        break;
+      }
       case isa::Opcode::kMatmul: {
         const Operand& d = positional(ins, 0);
         const Operand& s = positional(ins, 1);
@@ -384,6 +399,15 @@ class Interpreter {
           n < ready.size() ? issue(ready[n]) : complete(n - ready.size());
           break;
         }
+        case Policy::kRandomLazy: {
+          constexpr std::uint64_t kIssueOdds = 8;  // issue 7 times in 8 when possible
+          if (!ready.empty() && (m_in_flight.empty() || m_rng() % kIssueOdds != 0)) {
+            issue(ready[m_rng() % ready.size()]);
+          } else {
+            complete(m_rng() % m_in_flight.size());
+          }
+          break;
+        }
       }
     }
     std::string blocked;
@@ -435,6 +459,8 @@ std::string policy_name(Policy policy, std::uint64_t seed) {
       return "complete first";
     case Policy::kRandom:
       break;
+    case Policy::kRandomLazy:
+      return fmt::format("random, lazy completion (seed {})", seed);
   }
   return fmt::format("random (seed {})", seed);
 }

@@ -18,8 +18,13 @@
 //
 // Values are integers modulo 2^32 (bf16, fp32 and the rest alike), so a matmul's result is
 // exact and any product counted twice, missed or taken from the wrong tile shows up. Only
-// the opcodes the generators emit are executed (copy, matmul, activation func=identity,
-// tensor_copy, nop); others are reported as unsupported.
+// the opcodes the generators emit are executed (copy, copy_add, matmul, activation
+// func=identity, tensor_copy, nop); others are reported as unsupported.
+//
+// Several chips: every core of the program is one more set of streams, tensors are told
+// apart by name whatever chip holds them, and a post to another core's semaphore
+// (`chipN.coreM.NAME`) applies when the posting instruction completes, as a local one does:
+// after the data it wrote has landed.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +41,9 @@ enum class Policy : std::uint8_t {
   kIssueHighestFirst,  // issue the highest-numbered stream that can; complete oldest first
   kCompleteFirst,      // complete the oldest in-flight instruction before issuing more
   kRandom,             // any enabled event, uniformly, from a seed
+  // From a seed, issue (a random stream) seven times in eight while any stream can, else
+  // complete a random in-flight instruction: DMAs stay in flight long and land out of order.
+  kRandomLazy,
 };
 
 struct InterpretResult {
