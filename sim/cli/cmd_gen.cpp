@@ -106,6 +106,7 @@ struct CollectiveCommandOptions {
   std::uint32_t core = 0;
   std::uint64_t seed = 1;
   std::string grid;
+  bool in_place = false;
   bool verbose = false;
   std::string output;
   std::string reference;
@@ -151,6 +152,8 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
                   "Chip grid of --algo 2d as XxY: rows of X consecutive chips (default: the "
                   "config's torus)")
       ->type_name("XxY");
+  cmd->add_flag("--in-place", opts->in_place,
+                "allreduce: reduce Y<c> in place (it holds the input; no X<c>, no initial copy)");
   cmd->add_flag("-v,--verbose", opts->verbose,
                 "Print the plan (steps, bytes, chip order) to stderr");
   cmd->add_option("--reference", opts->reference,
@@ -178,6 +181,7 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
     o.dtype = *isa::dtype_from_name(opts->dtype);
     o.core = opts->core;
     o.seed = opts->seed;
+    o.in_place = opts->in_place;
     if (!opts->grid.empty() && !parse_grid(opts->grid, o.grid_x, o.grid_y)) {
       throw InputError(
           file, 0, 0,

@@ -278,6 +278,8 @@ Resolved resolve(const CollectiveOptions& options, const config::SystemConfig& c
   }
   if (o.algo != CollectiveAlgo::k2d && (o.grid_x != 0 || o.grid_y != 0))
     fail(c, "--grid applies only to --algo 2d");
+  if (o.in_place && c != Collective::kAllReduce)
+    fail(c, fmt::format("--in-place applies only to allreduce, not {}", collective_name(c)));
   r.n = o.chips == 0 ? cfg.system.chips : o.chips;
   o.chips = r.n;
   if (r.n < 2 || r.n > cfg.system.chips) {
@@ -396,6 +398,24 @@ class Emitter {
     const Collective c = m_r.o.collective;
     const std::uint64_t x_rows = c == Collective::kAllGather ? m_r.shard_rows : m_r.rows;
     const std::uint64_t y_rows = c == Collective::kReduceScatter ? m_r.shard_rows : m_r.rows;
+    if (m_r.o.in_place) {
+      // Y holds the input and receives the result: no X, no initial copy.
+      for (std::uint32_t chip = 0; chip < n; ++chip) {
+        trace::TensorDecl y;
+        y.name = fmt::format("Y{}", chip);
+        y.chip = chip;
+        y.dtype = m_r.o.dtype;
+        y.shape = {y_rows, m_r.cols};
+        y.init = trace::InitKind::kRandom;
+        y.seed = m_r.o.seed + chip;
+        y.dist = trace::Distribution::kUniform;
+        y.output = true;
+        m_t.y.push_back(m_b.add_tensor(y));
+        m_t.x.push_back(m_t.y.back());
+        m_t.work.push_back(m_t.y.back());
+      }
+      return;
+    }
     for (std::uint32_t chip = 0; chip < n; ++chip) {
       trace::TensorDecl x;
       x.name = fmt::format("X{}", chip);
@@ -466,7 +486,10 @@ class Emitter {
       const Pass& first = m_r.passes.front();
       std::vector<std::uint32_t> init_posts{me.init};
       if (first.reduce) init_posts.push_back(sems[first.members[chip].prev()].ready[first.dim]);
-      if (c == Collective::kAllGather) {
+      if (m_r.o.in_place) {
+        // The data is in place from the start: the copy's posts, made at once.
+        emit({isa::Engine::kSync, 0}, isa::Opcode::kNop, {}, {}, {}, init_posts);
+      } else if (c == Collective::kAllGather) {
         emit(dma(0), isa::Opcode::kCopy,
              rows(m_t.work[chip], chip * m_r.shard_rows, m_r.shard_rows),
              rows(m_t.x[chip], 0, m_r.shard_rows), {}, init_posts);
@@ -555,7 +578,12 @@ class Emitter {
       const auto whole = [&](std::uint32_t c) { return rows(m_t.y[c], 0, m_r.rows); };
       std::vector<std::uint32_t> init_posts{me.init};
       if (!kids.empty()) init_posts.push_back(sems[kids[0]].turn);
-      emit(dma(0), isa::Opcode::kCopy, whole(chip), rows(m_t.x[chip], 0, m_r.rows), {}, init_posts);
+      if (m_r.o.in_place) {
+        emit({isa::Engine::kSync, 0}, isa::Opcode::kNop, {}, {}, {}, init_posts);
+      } else {
+        emit(dma(0), isa::Opcode::kCopy, whole(chip), rows(m_t.x[chip], 0, m_r.rows), {},
+             init_posts);
+      }
       for (std::size_t k = 1; k < kids.size(); ++k) {
         emit({isa::Engine::kSync, 0}, isa::Opcode::kNop, {}, {},
              {{me.up, static_cast<std::int64_t>(k)}}, {sems[kids[k]].turn});

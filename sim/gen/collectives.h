@@ -40,6 +40,9 @@ struct CollectiveOptions {
   isa::DType dtype = isa::DType::kFp32;
   std::uint32_t core = 0;  // the core of every chip whose DMA queues move the data
   std::uint64_t seed = 1;  // X<c> uses seed + c
+  // allreduce only: Y<c> holds the input (random from seed + c) and is reduced in place,
+  // with no X<c> and no initial copy, as in-place collective libraries do.
+  bool in_place = false;
   // 2d: the chip grid, x chips per row ring and y per column ring (0: from the torus).
   std::uint32_t grid_x = 0;
   std::uint32_t grid_y = 0;

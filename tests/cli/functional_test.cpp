@@ -2,6 +2,8 @@
 // the simulation, and generated GEMMs matching their references (`gen gemm --reference`).
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "cli_fixtures.h"
 #include "io/npy.h"
 
@@ -106,5 +108,33 @@ TEST_CASE("functional GEMMs match their references within the derived tolerances
     if (c.dtype == "bf16") {
       expect_exit({"compare", dir.file("out/C.npy"), ref, "--rtol", "0", "--atol", "0"}, 3);
     }
+  }
+}
+
+TEST_CASE("functional all-reduce across chips: every chip ends with the element-wise sum") {
+  // fp32 sums of 16 values in the algorithm's order against the sum in double, rounded once:
+  // a few ulps of the partial sums (|x| <= 1, so |partial| <= 16): 1e-5 covers 2^-24 * 16 *
+  // 16 steps with room.
+  for (const char* algo : {"ring", "2d", "tree"}) {
+    INFO("--algo " << algo);
+    TempDir dir;
+    const std::string trace = dir.file("allreduce.trn");
+    const std::string ref = dir.file("ref");
+    expect_ok({"gen", "allreduce", "--algo", algo, "--bytes", "256Ki", "--config", "trn2-16",
+               "--seed", "5", "--reference", ref, "-o", trace});
+    expect_ok({"run", "--functional", "--config", "trn2-16", "--dump-outputs", dir.file("out"),
+               trace});
+    for (int chip : {0, 7, 15}) {
+      const std::string y = fmt::format("Y{}.npy", chip);
+      expect_ok({"compare", dir.file("out/" + y), ref + "/" + y, "--rtol", "1e-5", "--atol",
+                 "1e-5"},
+                {"mismatches:     0 of 65536"});
+    }
+    // Against the sums of other inputs the comparison fails.
+    expect_ok({"gen", "allreduce", "--algo", algo, "--bytes", "256Ki", "--config", "trn2-16",
+               "--seed", "6", "--reference", dir.file("other"), "-o", dir.file("other.trn")});
+    expect_exit({"compare", dir.file("out/Y0.npy"), dir.file("other/Y0.npy"), "--rtol", "1e-5",
+                 "--atol", "1e-5"},
+                3);
   }
 }

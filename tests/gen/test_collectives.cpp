@@ -229,6 +229,29 @@ TEST_CASE("collectives: every collective and algorithm on the 4x4 torus of trn2-
   }
 }
 
+TEST_CASE("collectives: in-place all-reduce, every algorithm, on rings and the 4x4 torus") {
+  for (std::uint32_t n : {2u, 3u, 4u, 8u, 16u}) {
+    const config::SystemConfig cfg = n == 16 ? preset("trn2-16") : ring_config(n);
+    for (CollectiveAlgo a : algos_of(Collective::kAllReduce)) {
+      gen::CollectiveOptions o = options(Collective::kAllReduce, a, n);
+      o.in_place = true;
+      if (a == CollectiveAlgo::k2d && n != 16) {
+        std::tie(o.grid_x, o.grid_y) = grid_for(n);
+        if (o.grid_x == 0) continue;
+      }
+      check_collective(o, cfg);
+      // No input tensor, no initial copy: only the reduction's DMAs.
+      o.bytes = small_bytes(o, n);
+      const trace::Program p = gen::collective(o, cfg);
+      CHECK(p.find_tensor("X0") == trace::kNone);
+    }
+  }
+  auto o = options(Collective::kAllGather, CollectiveAlgo::kRing, 4);
+  o.bytes = 1 << 20;
+  o.in_place = true;
+  CHECK(contains(error_of(o, ring_config(4)), "--in-place applies only to allreduce, not allgather"));
+}
+
 TEST_CASE("collectives: 3D tori, odd tori, fewer chips than the config, another core") {
   for (const auto& dims : std::vector<std::vector<std::uint32_t>>{{2, 2, 4}, {3, 3}, {2, 3, 3}}) {
     const config::SystemConfig cfg = torus_config(dims);
