@@ -306,6 +306,7 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
       done.streaming = streaming - now;
     }
     done.engine = s.engine;
+    done.engine_wait = seconds(now - m_starting[i].ready);
     e.free_at = done.free_at;
     e.busy += done.streaming;
   }
@@ -350,6 +351,8 @@ void DmaEngines::start_remote(const DmaJob& job, const sc_time& now) {
   r.done.start = now;
   r.done.bytes = bytes;
   r.done.read_done = read_done;
+  r.done.engine_wait = seconds(now - job.ready);
+  r.streaming_ns = std::max(streaming_ns, source_ns);
   m_engines[s.engine].sending = true;
 
   RemoteWrite w;
@@ -374,6 +377,7 @@ void DmaEngines::transfer_injected(std::uint64_t tag) {
   e.busy += now - r.done.start;
   r.done.free_at = now;
   r.done.streaming = now - r.done.start;
+  r.done.link_wait = std::max(0.0, seconds(r.done.streaming) - r.streaming_ns * 1e-9);
   // The engine reads its source as it streams it out.
   r.done.read_done = std::max(r.done.read_done, now);
   schedule(now);

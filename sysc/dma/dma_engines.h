@@ -54,6 +54,8 @@ struct DmaSliceDone {
   sc_core::sc_time end;        // last destination byte written
   std::uint64_t bytes = 0;
   double hbm_wait = 0;         // seconds the engine was held up by the memories
+  double engine_wait = 0;      // seconds the job was ready before its engine was free
+  double link_wait = 0;        // seconds the network held the engine beyond its streaming
   sc_core::sc_time free_at;    // the engine can take its next job
   sc_core::sc_time streaming;  // how long the engine streamed
 };
@@ -133,6 +135,7 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
     DmaJobOwner* owner = nullptr;
     std::uint32_t instruction = 0;
     DmaSliceDone done;
+    double streaming_ns = 0;  // the engine's own streaming time, without the network
   };
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
