@@ -84,7 +84,6 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
 
   SC_HAS_PROCESS(DmaEngines);
   DmaEngines(sc_core::sc_module_name name, const config::DmaParams& params);
-  ~DmaEngines() override;
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
   // Whether every engine the slices use has room in its hardware queue `queue`.
@@ -173,9 +172,7 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
   std::vector<DmaSliceDone> m_done;
   sc_core::sc_event m_wake;
   sc_core::sc_event m_space_freed;
-  tlm::tlm_generic_payload m_payload;
-  TransferShape m_shape;
-  unsigned char m_dummy_data = 0;
+  ShapedPayload m_payload;
   double m_ns_per_byte;
 
   Network* m_network = nullptr;
