@@ -22,7 +22,7 @@ Network::Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
                  const std::vector<std::uint32_t>& chips_with_memory)
     : sc_module(name),
       memory("memory"),
-      m_cfg(cfg),
+      m_link(cfg.link),
       m_topology(cfg),
       m_clock(cfg.link.clock_ghz),
       m_wire(cycles_of(cfg.link.latency_ns)),
@@ -56,7 +56,7 @@ Network::Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
 std::uint64_t Network::cycles_of(double ns) const {
   // Whole cycles, rounded up; a time that is a whole number of cycles up to floating-point
   // noise counts as that number (as link_timing.h does).
-  const double c = ns * m_cfg.link.clock_ghz;
+  const double c = ns * m_link.clock_ghz;
   const double nearest = std::round(c);
   if (std::abs(c - nearest) < 1e-6) return static_cast<std::uint64_t>(nearest);
   return static_cast<std::uint64_t>(std::ceil(c));
@@ -139,7 +139,7 @@ void Network::write(const RemoteWrite& w) {
   Transfer t;
   t.w = w;
   t.route = &m_topology.route(w.src_chip, w.dst_chip);
-  const std::uint64_t packet = m_cfg.link.packet_bytes;
+  const std::uint64_t packet = m_link.packet_bytes;
   t.packets_left = (w.bytes + packet - 1) / packet;
   const double first = m_clock.to_cycles(w.first_byte);
   t.first_cycle = std::max(now_cycle(), static_cast<std::uint64_t>(std::ceil(first - 1e-3)));
@@ -181,15 +181,15 @@ std::uint32_t Network::pop(Queue& q) {
 void Network::inject(std::uint32_t transfer, std::uint64_t now) {
   Transfer& t = m_transfers[transfer];
   const bool semaphore = static_cast<bool>(t.deliver);
-  const std::uint64_t packet_bytes = m_cfg.link.packet_bytes;
-  const std::uint64_t flit_bytes = m_cfg.link.flit_bytes;
-  const double cycles_per_byte = t.w.ns_per_byte * m_cfg.link.clock_ghz;
+  const std::uint64_t packet_bytes = m_link.packet_bytes;
+  const std::uint64_t flit_bytes = m_link.flit_bytes;
+  const double cycles_per_byte = t.w.ns_per_byte * m_link.clock_ghz;
   do {
     const std::uint64_t bytes = std::min(packet_bytes, t.w.bytes - t.sent_bytes);
     if (!semaphore) {
       // The engine holds at most the window in the interface; a packet that does not fit
       // waits until one has left (and at least one packet always fits).
-      if (t.queued_bytes > 0 && t.queued_bytes + bytes > m_cfg.link.injection_window_bytes) {
+      if (t.queued_bytes > 0 && t.queued_bytes + bytes > m_link.injection_window_bytes) {
         t.waiting_for_window = true;
         return;
       }

@@ -191,7 +191,8 @@ class Network : public sc_core::sc_module {
   void eject(std::uint32_t packet, std::uint64_t now);
   void release(std::uint32_t packet);
 
-  const config::SystemConfig& m_cfg;
+  const config::LinkParams
+      m_link;  // a copy: the network outlives no config, but need not rely on it
   Topology m_topology;
   Clock m_clock;
   std::uint64_t m_wire;
