@@ -115,34 +115,40 @@ bool DynamicErrors::visit(const trace::Footprint& f, bool mark) {
   return visit_on_chip(on_chip(f), f, mark);
 }
 
-std::string DynamicErrors::describe(const trace::Footprint& f) const {
+std::string DynamicErrors::describe(const trace::Footprint& f, trace::CoreId issuer) const {
   if (f.memory == isa::Memory::kHbm) {
     return fmt::format("hbm bytes {:#x}..{:#x}", f.lo(), f.hi() - 1);
   }
-  return fmt::format("{} partitions {}..{}, bytes {:#x}..{:#x}",
-                     f.memory == isa::Memory::kSbuf ? "sbuf" : "psum", f.p0, f.p1 - 1, f.lo(),
-                     f.hi() - 1);
+  std::string out = fmt::format("{} partitions {}..{}, bytes {:#x}..{:#x}",
+                                f.memory == isa::Memory::kSbuf ? "sbuf" : "psum", f.p0, f.p1 - 1,
+                                f.lo(), f.hi() - 1);
+  if (trace::CoreId{f.chip, f.core} != issuer) {
+    out += fmt::format(" of chip {} core {}", f.chip, f.core);
+  }
+  return out;
 }
 
 void DynamicErrors::on_issue(const events::InstructionEvent& e) {
-  operand_accesses(m_program, m_program.instructions[e.index], m_cfg, m_tensors, false, m_operands);
+  const trace::Instruction& ins = m_program.instructions[e.index];
+  const trace::CoreId issuer = m_program.cores[ins.core_index].id;
+  operand_accesses(m_program, ins, m_cfg, m_tensors, false, m_operands);
   for (const OperandAccess& op : m_operands) {
     if (visit(op.where, false)) continue;
     std::string message =
         op.accumulates ? fmt::format(
                              "accumulate without a start: the matmul accumulates into {} that no "
                              "matmul has started (acc=start) or written",
-                             describe(op.where))
+                             describe(op.where, issuer))
                        : fmt::format(
                              "read of uninitialised memory: not every byte of {} has been written "
                              "yet",
-                             describe(op.where));
+                             describe(op.where, issuer));
     m_found.push_back({e.index, op.column, std::move(message)});
   }
   // The outputs count as written from the moment their writer issues: whether a reader is
   // ordered after the write completes is the race detector's question, not this one (and
   // an engine's own pipelined accumulations read what it started moments before).
-  operand_accesses(m_program, m_program.instructions[e.index], m_cfg, m_tensors, true, m_operands);
+  operand_accesses(m_program, ins, m_cfg, m_tensors, true, m_operands);
   for (const OperandAccess& op : m_operands)
     visit(op.where, true);
 }

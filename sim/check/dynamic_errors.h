@@ -57,7 +57,8 @@ class DynamicErrors : public events::Observer {
   bool visit(const trace::Footprint& f, bool mark);
   bool visit_on_chip(OnChip& mem, const trace::Footprint& f, bool mark);
   bool visit_hbm(const trace::Footprint& f, bool mark);
-  std::string describe(const trace::Footprint& f) const;
+  // The bytes of `f` in words; on chip, names the owning core when it is not `issuer`.
+  std::string describe(const trace::Footprint& f, trace::CoreId issuer) const;
 
   const trace::Program& m_program;
   const config::SystemConfig& m_cfg;

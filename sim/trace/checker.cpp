@@ -325,6 +325,43 @@ class Checker {
     });
   }
 
+  // An on-chip operand naming its core (`chipN.coreM.sbuf`) exists in the system, and
+  // names another core's memory only where a DMA copies into or out of that SBUF: the
+  // engines of a core reach their own SBUF and PSUM only, and DMA never touches PSUM.
+  void check_owners() {
+    for_each_operand([&](const Arg& arg, const Operand& op, std::string_view role, isa::Access) {
+      if (!on_chip(op) || (op.chip == kNone && op.core == kNone)) return;
+      const CoreId issuer = m_program.cores[m_ins->core_index].id;
+      const CoreId owner = op.owner(issuer);
+      if (owner.chip >= m_cfg.system.chips) {
+        report(arg, fmt::format("chip {} does not exist: the system has {} chip(s)", owner.chip,
+                                m_cfg.system.chips));
+        return;
+      }
+      if (owner.core >= m_cfg.chip.cores) {
+        report(arg, fmt::format("core {} does not exist: a chip has {} core(s)", owner.core,
+                                m_cfg.chip.cores));
+        return;
+      }
+      if (owner == issuer) return;
+      if (op.memory() == Memory::kPsum) {
+        if (m_ins->engine == Engine::kDma) return;  // rule 2 said DMA never touches PSUM
+        m_memory_error = true;
+        report(arg, fmt::format("{} {} names the psum of chip {} core {}: only the SBUF of "
+                                "another core can be named (chipN.coreM.sbuf[..]), by a DMA "
+                                "copy or copy_add",
+                                m_info->name, role, owner.chip, owner.core));
+      } else if (m_ins->engine != Engine::kDma) {
+        m_memory_error = true;
+        report(arg, fmt::format("{} ({}) cannot access the sbuf of chip {} core {}: an engine "
+                                "reaches its own core's sbuf only; a DMA copy or copy_add can "
+                                "move data into another core's SBUF",
+                                isa::engine_name(m_ins->engine), isa::engine_title(m_ins->engine),
+                                owner.chip, owner.core));
+      }
+    });
+  }
+
   // ---- rule 3: dtypes ------------------------------------------------------------------
   // Per opcode, each positional operand's dtype class (OpcodeRules::dtypes); every
   // operand-valued attribute (scale, bias, accum, s0, s1) is a float, because the engines
@@ -741,6 +778,7 @@ class Checker {
     check_engine();
     check_semaphores();
     check_memories();
+    check_owners();
     check_dtypes();
     check_bounds();
     if (m_info->is_compute) check_access_patterns();

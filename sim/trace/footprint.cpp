@@ -32,8 +32,9 @@ Footprint footprint(const Program& program, const Operand& op, CoreId where,
                     const std::vector<std::uint64_t>& tensor_addresses) {
   Footprint f;
   f.memory = op.memory();
-  f.chip = where.chip;
-  f.core = where.core;
+  const CoreId owner = op.owner(where);  // `where` for HBM: no on-chip prefix there
+  f.chip = owner.chip;
+  f.core = owner.core;
   f.elem_bytes = isa::dtype_bytes(op.dtype);
   f.ndims = op.ndims;
   for (std::uint32_t d = 0; d < op.ndims; ++d) {

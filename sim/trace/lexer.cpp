@@ -123,13 +123,20 @@ inline bool has_blank_or_end(char c) {
   return s == Start::kSpace || s == Start::kEndOfText || s == Start::kComment || c == ',';
 }
 
+// `chipN.coreM.sbuf`, `coreM.psum` and the like: an on-chip operand of a named core. Only a
+// shape test; the parser reads the numbers.
+bool on_chip_with_owner(std::string_view head) {
+  return (head.starts_with("chip") || head.starts_with("core")) &&
+         (head.ends_with(".sbuf") || head.ends_with(".psum"));
+}
+
 // The end of the operand whose head name ends at `p` (see lex_line_grouped), or nullptr
 // when the text is not one of the grouped forms. Gives up at anything that could make the
 // usual tokens differ from a plain operand: a blank outside the brackets, nested or
 // unbalanced brackets, a comma between groups, a quote, a comment or a stray character.
 const char* grouped_operand_end(std::string_view head, const char* p) {
   int groups = 1;
-  if ((head == "sbuf" || head == "psum") && *p == '[') {
+  if ((head == "sbuf" || head == "psum" || on_chip_with_owner(head)) && *p == '[') {
     groups = 2;
   } else if (head == "hbm" && *p == ':') {
     const char* name = p + 1;

@@ -59,7 +59,8 @@ inline std::size_t max_tokens(std::string_view line) {
 }
 
 // The parser's fast path: like the form above, except that an operand of the bracketed
-// forms written without blanks outside its brackets -- `sbuf[..]@..[..]`, `psum[..]@..[..]`,
+// forms written without blanks outside its brackets -- `sbuf[..]@..[..]`, `psum[..]@..[..]`
+// (also with an owner, `chipN.coreM.sbuf[..]@..[..]`),
 // `hbm@..[..]`, `chipN.hbm@..[..]`, `hbm:NAME[..]` and `hbm:NAME` -- becomes one
 // kOperandText token spanning its whole text. Traces repeat the same operands, so the
 // parser can recognise a text it has read before without lexing it again. Anything that

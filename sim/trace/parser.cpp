@@ -323,6 +323,41 @@ std::optional<QualifiedName> split_qualified(std::string_view text) {
   return QualifiedName{CoreId{*chip, core}, text.substr(second + 1)};
 }
 
+// The head of an on-chip operand: `sbuf`, `psum`, or one of them with the owning core,
+// `chipN.coreM.sbuf` or `coreM.sbuf` (the issuing chip). `memory` is empty when the text
+// has an owner prefix but names no on-chip memory after it.
+struct OnChipHead {
+  std::uint32_t chip = kNone;
+  std::uint32_t core = kNone;
+  std::string_view memory;
+};
+
+std::optional<OnChipHead> split_on_chip_head(std::string_view text) {
+  OnChipHead h;
+  if (text.starts_with("chip")) {
+    const auto dot = text.find('.');
+    auto chip = parse_chip_prefix(text.substr(0, dot), "");
+    if (dot == std::string_view::npos || !chip) return std::nullopt;
+    h.chip = *chip;
+    text.remove_prefix(dot + 1);
+    if (!text.starts_with("core")) return std::nullopt;
+  }
+  if (text.starts_with("core")) {
+    const auto dot = text.find('.');
+    std::uint32_t core = 0;
+    if (dot == std::string_view::npos || !parse_index(text.substr(4, dot - 4), kMaxIndex, core)) {
+      return std::nullopt;
+    }
+    h.core = core;
+    text.remove_prefix(dot + 1);
+    if (text == "sbuf" || text == "psum") h.memory = text;
+    return h;
+  }
+  if (text != "sbuf" && text != "psum") return std::nullopt;
+  h.memory = text;
+  return h;
+}
+
 // A semaphore of another core named before that core declares it, resolved once the whole
 // file is read. `name` points into the trace text, which outlives the parser.
 struct PendingSemaphore {
@@ -887,11 +922,23 @@ class Parser {
                              describe(head)));
     }
     Operand op;
-    if (head.text == "sbuf" || head.text == "psum") {
+    // Alias names hold no '.', so a name with an owner prefix is never an alias.
+    const std::optional<OnChipHead> on_chip = split_on_chip_head(head.text);
+    if (on_chip && on_chip->memory.empty()) {
+      fail(head, fmt::format("expected 'sbuf' or 'psum' after the core in '{}' (another core's "
+                             "SBUF is chipN.coreM.sbuf[..] or coreM.sbuf[..])",
+                             head.text));
+    }
+    if (on_chip) {
       next();
-      const bool psum = head.text == "psum";
-      expect('[', psum ? "after 'psum' to open the partition range"
-                       : "after 'sbuf' to open the partition range");
+      op.chip = on_chip->chip;
+      op.core = on_chip->core;
+      const bool psum = on_chip->memory == "psum";
+      if (!peek().is("[")) {
+        fail(peek(), fmt::format("expected '[' after '{}' to open the partition range, got {}",
+                                 head.text, describe(peek())));
+      }
+      next();
       op.part_begin = expect_u32("the first partition", kMaxIndex);
       expect(':', "in the partition range P0:P1");
       const Token& end_tok = peek();

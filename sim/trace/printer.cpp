@@ -169,6 +169,13 @@ class Printer {
   std::string m_out;
 };
 
+// `chipN.coreM.` or `coreM.` before an on-chip operand of a named core; empty otherwise.
+std::string owner_prefix(const Operand& op) {
+  if (op.core == kNone) return {};
+  if (op.chip == kNone) return fmt::format("core{}.", op.core);
+  return fmt::format("chip{}.core{}.", op.chip, op.core);
+}
+
 }  // namespace
 
 std::string print_operand(const Program& program, const Operand& op) {
@@ -176,13 +183,15 @@ std::string print_operand(const Program& program, const Operand& op) {
   switch (op.form) {
     case OperandForm::kSbuf:
     case OperandForm::kPsumOffset:
-      out = fmt::format("{}[{}:{}]@0x{:x}.{}", op.form == OperandForm::kSbuf ? "sbuf" : "psum",
-                        op.part_begin, op.part_end, op.offset, isa::dtype_name(op.dtype));
+      out = owner_prefix(op);
+      out += fmt::format("{}[{}:{}]@0x{:x}.{}", op.form == OperandForm::kSbuf ? "sbuf" : "psum",
+                         op.part_begin, op.part_end, op.offset, isa::dtype_name(op.dtype));
       append_pattern(out, op);
       break;
     case OperandForm::kPsumBank:
-      out = fmt::format("psum[{}:{}]@bank{}.{}", op.part_begin, op.part_end, op.offset,
-                        isa::dtype_name(op.dtype));
+      out = owner_prefix(op);
+      out += fmt::format("psum[{}:{}]@bank{}.{}", op.part_begin, op.part_end, op.offset,
+                         isa::dtype_name(op.dtype));
       append_pattern(out, op);
       break;
     case OperandForm::kHbmAddress:

@@ -48,6 +48,7 @@ std::size_t Program::OperandHash::operator()(const Operand& op) const {
   mix(static_cast<std::uint64_t>(op.form) | (static_cast<std::uint64_t>(op.dtype) << 8) |
       (static_cast<std::uint64_t>(op.ndims) << 16));
   mix(op.chip);
+  mix(op.core);
   mix((static_cast<std::uint64_t>(op.part_begin) << 32) | op.part_end);
   mix(op.offset);
   mix(op.tensor);

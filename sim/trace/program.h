@@ -58,7 +58,7 @@ struct SemaphoreDecl {
 
 // The kinds of operand syntax; kept so the printer writes back what the author wrote.
 enum class OperandForm : std::uint8_t {
-  kSbuf,         // sbuf[P0:P1]@OFFSET.DTYPE[pattern]
+  kSbuf,         // [[chipN.]coreM.]sbuf[P0:P1]@OFFSET.DTYPE[pattern]
   kPsumOffset,   // psum[P0:P1]@OFFSET.DTYPE[pattern]
   kPsumBank,     // psum[P0:P1]@bankB.DTYPE[pattern]
   kHbmAddress,   // [chipN.]hbm@ADDR.DTYPE[pattern]
@@ -75,20 +75,30 @@ struct Dim {
 
 // An access to memory: a partition range and a free-dimension pattern (SBUF/PSUM), a raw
 // HBM pattern, or a slice of a declared tensor.
+//
+// Memory is named relative to the issuing instruction's core unless the operand says
+// otherwise: `chip` and `core` are kNone for "the issuing chip/core". An on-chip operand
+// written `chipN.coreM.sbuf` or `coreM.sbuf` names that core's memory (a DMA writing
+// into another core's SBUF); `chip` stays kNone for `coreM.sbuf`, the issuing chip.
 struct Operand {
   OperandForm form = OperandForm::kSbuf;
   isa::DType dtype = isa::DType::kFp32;
   std::uint8_t ndims = 0;
-  std::uint32_t chip = kNone;    // kHbmAddress with an explicit chipN. prefix; else kNone
+  std::uint32_t chip = kNone;    // an explicit chipN. prefix (kHbmAddress, on-chip); else kNone
   std::uint32_t part_begin = 0;  // SBUF/PSUM partitions [part_begin, part_end)
   std::uint32_t part_end = 0;
   std::uint64_t offset = 0;      // byte offset in the partition, bank number, or HBM address
   std::uint32_t tensor = kNone;  // kTensorSlice: index into Program::tensors
+  std::uint32_t core = kNone;    // on-chip with a coreM. prefix; else kNone (fills padding)
   std::array<Dim, isa::kMaxPatternDims> dims{};
 
   friend bool operator==(const Operand&, const Operand&) = default;
 
   isa::Memory memory() const;
+  // The core whose SBUF/PSUM an on-chip operand names, for an instruction issued by `issuer`.
+  CoreId owner(CoreId issuer) const {
+    return {chip == kNone ? issuer.chip : chip, core == kNone ? issuer.core : core};
+  }
   std::uint32_t partitions() const { return part_end - part_begin; }
   // Elements per partition (SBUF/PSUM) or in all (HBM).
   std::uint64_t free_elements() const;

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,22 +18,39 @@ namespace trnsim::sysc {
 
 namespace {
 
-// The chips a program touches: those with cores, and those whose HBM it names.
-std::set<std::uint32_t> chips_used(const trace::Program& program) {
+// The memories a program touches beyond its cores' own: the chips whose HBM it names, and
+// the cores whose SBUF a DMA of another core names (`chipN.coreM.sbuf`).
+struct NamedMemories {
   std::set<std::uint32_t> chips;
-  for (const auto& c : program.cores)
-    chips.insert(c.id.chip);
+  std::set<std::pair<std::uint32_t, std::uint32_t>> sbufs;  // (chip, core)
+};
+
+NamedMemories named_memories(const trace::Program& program) {
+  NamedMemories named;
   for (const auto& t : program.tensors)
-    chips.insert(t.chip);
+    named.chips.insert(t.chip);
   for (const trace::Instruction& ins : program.instructions) {
     const trace::Arg* args = program.args_of(ins);
     for (std::uint32_t i = 0; i < ins.num_args; ++i) {
       if (args[i].kind != isa::ArgKind::kOperand) continue;
       const trace::Operand& op = program.operand(args[i].operand);
       if (op.form == trace::OperandForm::kHbmAddress && op.chip != trace::kNone)
-        chips.insert(op.chip);
+        named.chips.insert(op.chip);
+      if (op.memory() == isa::Memory::kSbuf && op.core != trace::kNone) {
+        const trace::CoreId owner = op.owner(program.cores[ins.core_index].id);
+        named.chips.insert(owner.chip);
+        named.sbufs.emplace(owner.chip, owner.core);
+      }
     }
   }
+  return named;
+}
+
+// The chips a program touches: those with cores, and those whose memory it names.
+std::set<std::uint32_t> chips_used(const trace::Program& program, const NamedMemories& named) {
+  std::set<std::uint32_t> chips = named.chips;
+  for (const auto& c : program.cores)
+    chips.insert(c.id.chip);
   return chips;
 }
 
@@ -42,15 +61,20 @@ class System : public sc_core::sc_module {
   System(sc_core::sc_module_name name, EngineContext& ctx, const TensorAddresses& tensors)
       : sc_module(name) {
     const std::vector<trace::Stream> streams = ctx.program.streams();
-    const std::set<std::uint32_t> chips = chips_used(ctx.program);
+    const NamedMemories named = named_memories(ctx.program);
+    const std::set<std::uint32_t> chips = chips_used(ctx.program, named);
     if (ctx.cfg.system.chips > 1) {
       m_network = std::make_unique<Network>("network", ctx.cfg,
                                             std::vector<std::uint32_t>(chips.begin(), chips.end()));
       ctx.network = m_network.get();
     }
     for (std::uint32_t chip : chips) {
-      m_chips.push_back(
-          std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip, streams, tensors));
+      std::vector<std::uint32_t> sbuf_only;  // cores written into, without a section
+      for (const auto& [c, core] : named.sbufs) {
+        if (c == chip) sbuf_only.push_back(core);
+      }
+      m_chips.push_back(std::make_unique<Chip>(fmt::format("chip{}", chip).c_str(), ctx, chip,
+                                               streams, tensors, sbuf_only));
       if (!m_network) continue;
       m_network->memory.bind(m_chips.back()->router().target);
       for (const auto& core : m_chips.back()->cores()) {
@@ -98,8 +122,8 @@ bool check_supported(const trace::Program& program, DiagnosticList& diags) {
       const trace::Operand& op = program.operand(args[i].operand);
       const std::uint32_t target =
           op.form == trace::OperandForm::kTensorSlice ? program.tensors[op.tensor].chip
-          : op.form == trace::OperandForm::kHbmAddress && op.chip != trace::kNone ? op.chip
-                                                                                  : chip;
+          : op.chip != trace::kNone ? op.chip  // chipN.hbm@.. or chipN.coreM.sbuf[..]
+                                    : chip;
       if (operand++ == 1 && target != chip) {
         diags.error(program.file, ins.line, args[i].column,
                     fmt::format("chip {} reads the memory of chip {}: the network model carries "

@@ -12,6 +12,7 @@
 #include "sim_harness.h"
 #include "sysc/dma/dma_engines.h"
 #include "sysc/dma/dma_plan.h"
+#include "sysc/memory/address_map.h"
 #include "trace/parser.h"
 
 using namespace trnsim;
@@ -248,6 +249,43 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:L[0:128, 0:512]
 )",
                                                  "local.trn"),
                               none));
+}
+
+TEST_CASE("a DMA into another core's SBUF is addressed to that core, on its chip") {
+  config::SystemConfig cfg;
+  cfg.system.chips = 2;
+  cfg.chip.cores = 2;
+  const trace::Program program = trace::parse_trace(R"(.trace 1
+chip 1 core 1
+dma.q0: copy chip0.core1.sbuf[0:128]@0x40.bf16[512], sbuf[0:128]@0x0.bf16[512]
+dma.q0: copy core0.sbuf[0:128]@0x40.bf16[512], sbuf[0:128]@0x0.bf16[512]
+)",
+                                                    "remote-sbuf.trn");
+  const sysc::DmaPlan to_chip0 = sysc::plan_dma(program, program.instructions[0], cfg, {});
+  const sysc::DmaPlan same_chip = sysc::plan_dma(program, program.instructions[1], cfg, {});
+  REQUIRE_FALSE(to_chip0.slices.empty());
+  REQUIRE_FALSE(same_chip.slices.empty());
+  CHECK(to_chip0.dst_memory == isa::Memory::kSbuf);
+  CHECK(to_chip0.slices[0].dst.address == sysc::sbuf_address(0, 1, 0x40));
+  CHECK(to_chip0.slices[0].src.address == sysc::sbuf_address(1, 1, 0));
+  CHECK(same_chip.slices[0].dst.address == sysc::sbuf_address(1, 0, 0x40));
+  DiagnosticList writes;
+  CHECK(sysc::check_supported(program, writes));
+}
+
+TEST_CASE("a DMA reading another chip's SBUF is refused, another core's on this chip is not") {
+  const trace::Program program = trace::parse_trace(R"(.trace 1
+dma.q0: copy sbuf[0:128]@0x0.bf16[512], chip1.core0.sbuf[0:128]@0x0.bf16[512]
+dma.q0: copy sbuf[0:128]@0x0.bf16[512], core1.sbuf[0:128]@0x0.bf16[512]
+dma.q0: copy sbuf[0:128]@0x0.bf16[512], chip0.core1.sbuf[0:128]@0x0.bf16[512]
+)",
+                                                    "remote-read.trn");
+  DiagnosticList diags;
+  CHECK_FALSE(sysc::check_supported(program, diags));
+  REQUIRE(diags.items().size() == 1);
+  CHECK(diags.items()[0].line == 2);
+  CHECK(diags.items()[0].column == 41);
+  CHECK(diags.items()[0].message.starts_with("chip 0 reads the memory of chip 1"));
 }
 
 namespace {

@@ -83,6 +83,12 @@ const BadCase kBadCases[] = {
     {"r2_matmul_moving_psum.trn", 3, 66,
      "pe (TensorE) cannot read psum: matmul moving must be in sbuf", 1},
     {"r2_dma_psum.trn", 4, 14, "dma (DMA) cannot access psum: copy dst must be in sbuf or hbm", 1},
+    // lines 4 to 8 and 11; line 9 (a DMA into another core's SBUF) and line 10 (the own
+    // core named in full) are fine. 229376 + 15*4 + 3 = 229439.
+    {"r2_remote_core.trn", 4, 18,
+     "dve (VectorE) cannot access the sbuf of chip 1 core 0: an engine reaches its own core's "
+     "sbuf only; a DMA copy or copy_add can move data into another core's SBUF",
+     6},
     {"r2_attr_memory.trn", 3, 78,
      "act (ScalarE) cannot access hbm: activation bias must be in sbuf or psum", 1},
     // ---- rule 3: dtypes
@@ -202,6 +208,16 @@ TEST_CASE("the further diagnostics of multi-error files") {
       {"r1_negative_sem.trn", 1, 5, 15, "post value -3 is negative (semaphores hold values >= 0)"},
       {"r1_negative_sem.trn", 2, 6, 17,
        "sem.set value -2 is negative (semaphores hold values >= 0)"},
+      {"r2_remote_core.trn", 1, 5, 14,
+       "dma (DMA) cannot access psum: copy dst must be in sbuf or hbm"},
+      {"r2_remote_core.trn", 2, 6, 14, "chip 2 does not exist: the system has 2 chip(s)"},
+      {"r2_remote_core.trn", 3, 7, 14, "core 2 does not exist: a chip has 2 core(s)"},
+      {"r2_remote_core.trn", 4, 8, 14,
+       "sbuf access out of bounds: bytes 229376..229439 of each partition, SBUF has 229376 "
+       "bytes per partition"},
+      {"r2_remote_core.trn", 5, 11, 18,
+       "tensor_copy dst names the psum of chip 0 core 1: only the SBUF of another core can be "
+       "named (chipN.coreM.sbuf[..]), by a DMA copy or copy_add"},
       {"r3_matmul_int.trn", 1, 4, 66, "matmul stationary and moving dtypes differ: int8 vs bf16"},
       {"r4_hbm_oob.trn", 1, 5, 14,
        "hbm access out of bounds: bytes -40..19, HBM has 1048576 bytes"},

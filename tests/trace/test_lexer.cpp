@@ -265,6 +265,11 @@ TEST_CASE("lexer: grouped operands are one token") {
                  {O, "chip1.hbm@0x10.fp32[4]", 40},
                  {O, "hbm@0.int8[2]", 63}});
   check_grouped("a=hbm:T # comment", {{N, "a", 1}, {P, "=", 2}, {O, "hbm:T", 3}});
+  check_grouped("copy chip1.core0.sbuf[0:128]@0.fp32[4], core2.psum[0:1]@bank1.fp32[2]",
+                {{N, "copy", 1},
+                 {O, "chip1.core0.sbuf[0:128]@0.fp32[4]", 6},
+                 {P, ",", 39},
+                 {O, "core2.psum[0:1]@bank1.fp32[2]", 41}});
 }
 
 TEST_CASE("lexer: anything unusual is lexed token by token") {

@@ -236,6 +236,40 @@ dma.q2: copy hbm:V[10:20], hbm:A
   CHECK(p.tensors[1].chip == 1);
 }
 
+TEST_CASE("parser: another core's SBUF, named by chip and core or by core alone") {
+  const Program p = parse_ok(R"(.trace 1
+chip 1 core 2
+dma.q0: copy chip0.core1.sbuf[0:128]@0x40.bf16[512], sbuf[0:128]@0.bf16[512]
+dma.q1: copy core3.sbuf [0:64] @ 0x0 . fp32 [16], chip1.core2.sbuf[0:64]@0.fp32[16]
+dve: memset core3.psum[0:1]@bank2.fp32[4]
+)");
+  REQUIRE(p.instructions.size() == 3);
+  const Operand& remote = operand_arg(p, p.instructions[0], 0);
+  CHECK(remote.form == OperandForm::kSbuf);
+  CHECK(remote.memory() == isa::Memory::kSbuf);
+  CHECK(remote.chip == 0);
+  CHECK(remote.core == 1);
+  CHECK(remote.offset == 0x40);
+  CHECK(remote.owner(CoreId{1, 2}) == CoreId{0, 1});
+  const Operand& local = operand_arg(p, p.instructions[0], 1);
+  CHECK(local.chip == kNone);
+  CHECK(local.core == kNone);
+  CHECK(local.owner(CoreId{1, 2}) == CoreId{1, 2});
+
+  // `coreM.` keeps the issuing chip: the operand is relative, like `hbm@`.
+  const Operand& same_chip = operand_arg(p, p.instructions[1], 0);
+  CHECK(same_chip.chip == kNone);
+  CHECK(same_chip.core == 3);
+  CHECK(same_chip.owner(CoreId{1, 2}) == CoreId{1, 3});
+  // Naming the issuing core in full is a different text for the same memory.
+  const Operand& self = operand_arg(p, p.instructions[1], 1);
+  CHECK(self.owner(CoreId{1, 2}) == CoreId{1, 2});
+
+  const Operand& psum = operand_arg(p, p.instructions[2], 0);  // the checker refuses it
+  CHECK(psum.form == OperandForm::kPsumBank);
+  CHECK(psum.core == 3);
+}
+
 TEST_CASE("parser: attribute values of every kind") {
   const Program p = parse_ok(R"(.trace 1
 .sem s

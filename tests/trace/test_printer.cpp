@@ -190,6 +190,22 @@ dma.q0: copy hbm:A[1:3, 0:512], hbm:A
                    });
 }
 
+TEST_CASE("printer: on-chip operands of a named core keep their owner") {
+  const Program p = parse_ok(R"(.trace 1
+dma.q0: copy chip1.core0.sbuf [0:128] @ 64 . bf16 [512], core1.sbuf[0:128]@0.bf16[512]
+dve: memset chip0.core0.psum[0:1]@bank2.fp32[4]
+)");
+  std::vector<std::string> printed;
+  for (const auto& op : p.operands)
+    printed.push_back(print_operand(p, op));
+  CHECK(printed == std::vector<std::string>{
+                       "chip1.core0.sbuf[0:128]@0x40.bf16[512]",
+                       "core1.sbuf[0:128]@0x0.bf16[512]",
+                       "chip0.core0.psum[0:1]@bank2.fp32[4]",
+                   });
+  check_round_trip(print_program(p), "owners");
+}
+
 TEST_CASE("printer: numbers are exact and keep their kind") {
   const Program p = parse_ok(R"(.trace 1
 dve: tensor_scalar sbuf[0:1]@0.fp32[1], sbuf[0:1]@0.fp32[1] op0=add s0=0.1 op1=mul s1=-0.0
