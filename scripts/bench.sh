@@ -6,6 +6,9 @@
 #                                      a DMA-heavy trace, 1 M-instruction mixed traces
 #   scripts/bench.sh rtl [ARGS...]     verilated pe_array cycles/s at 8x8, 16x16 and 32x32,
 #                                      next to the SystemC model on the same matmuls
+#   scripts/bench.sh network [ARGS...] a 64-chip all-reduce of 256 MiB (trn2-64): wall
+#                                      time, packet hops/s, peak RSS (ARGS: --config,
+#                                      --bytes, --algo ring|2d|tree)
 #
 # Builds the benchmark in Release (-O2) into build-bench/, then runs it; ARGS go to the
 # parse or rtl benchmark (e.g. --instructions 2000000 --repeat 5; --matmuls 5000). rtl also
@@ -20,7 +23,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build-bench"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build_target() {
   local target="$1"
@@ -48,6 +51,12 @@ case "${1:-}" in
     for n in 250000 500000 1000000; do
       "$model" --workload mixed --instructions "$n" --repeat 3
     done
+    ;;
+  network)
+    shift
+    build_target trnsim_bench_network
+    log "Running trnsim_bench_network $*"
+    "$BUILD/bench/trnsim_bench_network" "$@"
     ;;
   rtl)
     shift

@@ -55,6 +55,11 @@ struct TransferEvent {
   isa::Memory src = isa::Memory::kHbm;
   isa::Memory dst = isa::Memory::kSbuf;
   double hbm_wait = 0;  // time lost queueing for HBM channels beyond the engine's own rate
+  // Ready (start latency over) but its engine still busy with other transfers: DMA engines
+  // shared between queues, e.g. a collective and a kernel's loads.
+  double engine_wait = 0;
+  // Time the chip-to-chip network held the engine (back-pressure) beyond its own streaming.
+  double link_wait = 0;
 };
 
 // A semaphore update applied by an instruction: a post (at completion, or with @read when

@@ -47,6 +47,12 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
       "dma     {} in {} transfers, {:.1f} GB/s; engines {:.1f} % busy; {} lost to HBM queueing\n",
       bytes_text(static_cast<double>(r.dma_bytes)), r.dma_transfers, dma_rate / 1e9,
       r.dma_engine_utilisation * 100, time_text(r.hbm_wait_seconds));
+  if (r.engine_wait_seconds > 0 || r.link_wait_seconds > 0) {
+    out += fmt::format(
+        "        summed over engine slices: {} waiting for an engine busy with other "
+        "transfers, {} held by the network\n",
+        time_text(r.engine_wait_seconds), time_text(r.link_wait_seconds));
+  }
   out += fmt::format("hbm     {} read, {} written; {:.1f} % of bandwidth used\n",
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_read)),
                      bytes_text(static_cast<double>(r.traffic.hbm_bytes_written)),
@@ -127,7 +133,9 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
               {"transfers", r.dma_transfers},
               {"bytes_per_s", r.seconds > 0 ? static_cast<double>(r.dma_bytes) / r.seconds : 0.0},
               {"engine_utilisation", r.dma_engine_utilisation},
-              {"hbm_wait_seconds", r.hbm_wait_seconds}};
+              {"hbm_wait_seconds", r.hbm_wait_seconds},
+              {"engine_wait_seconds", r.engine_wait_seconds},
+              {"link_wait_seconds", r.link_wait_seconds}};
   j["hbm"] = {{"bytes_read", r.traffic.hbm_bytes_read},
               {"bytes_written", r.traffic.hbm_bytes_written},
               {"utilisation", r.hbm_utilisation}};
@@ -150,7 +158,9 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
                        {"busy_seconds", s.busy_seconds},
                        {"flops", s.flops},
                        {"bytes", s.bytes},
-                       {"stall_seconds", stalls(s.stall_seconds)}});
+                       {"stall_seconds", stalls(s.stall_seconds)},
+                       {"engine_wait_seconds", s.dma_engine_wait_seconds},
+                       {"link_wait_seconds", s.link_wait_seconds}});
   }
   j["streams"] = streams;
   return j;

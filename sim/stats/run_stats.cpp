@@ -22,14 +22,15 @@ std::size_t slot(std::uint32_t core, isa::Engine engine, std::uint8_t queue) {
 StatsCollector::StatsCollector(const trace::Program& program, const config::SystemConfig& cfg)
     : m_program(program), m_cfg(cfg), m_stream_of(program.cores.size() * kSlotsPerCore, -1) {}
 
-StreamStats& StatsCollector::stream(const events::InstructionEvent& e) {
-  std::int32_t& index = m_stream_of[slot(e.core_index, e.engine, e.queue)];
+StreamStats& StatsCollector::stream(std::uint32_t core_index, isa::Engine engine,
+                                    std::uint8_t queue) {
+  std::int32_t& index = m_stream_of[slot(core_index, engine, queue)];
   if (index < 0) {
     index = static_cast<std::int32_t>(m_streams.size());
     StreamStats s;
-    s.core_index = e.core_index;
-    s.engine = e.engine;
-    s.queue = e.queue;
+    s.core_index = core_index;
+    s.engine = engine;
+    s.queue = queue;
     m_streams.push_back(s);
   }
   return m_streams[static_cast<std::size_t>(index)];
@@ -47,7 +48,7 @@ double StatsCollector::peak_seconds(const events::InstructionEvent& e) const {
 }
 
 void StatsCollector::on_issue(const events::InstructionEvent& e) {
-  StreamStats& s = stream(e);
+  StreamStats& s = stream(e.core_index, e.engine, e.queue);
   s.instructions++;
   s.busy_seconds += e.busy_end - e.issue;
   for (std::size_t r = 0; r < events::kNumStallReasons; ++r)
@@ -58,12 +59,17 @@ void StatsCollector::on_issue(const events::InstructionEvent& e) {
 }
 
 void StatsCollector::on_complete(const events::InstructionEvent& e) {
-  StreamStats& s = stream(e);
+  StreamStats& s = stream(e.core_index, e.engine, e.queue);
   s.last_complete = std::max(s.last_complete, e.complete);
 }
 
 void StatsCollector::on_transfer(const events::TransferEvent& e) {
   m_hbm_wait += e.hbm_wait;
+  m_engine_wait += e.engine_wait;
+  m_link_wait += e.link_wait;
+  StreamStats& s = stream(e.core_index, isa::Engine::kDma, e.queue);
+  s.dma_engine_wait_seconds += e.engine_wait;
+  s.link_wait_seconds += e.link_wait;
 }
 
 RunStats StatsCollector::finish(double seconds, bool completed,
@@ -119,6 +125,8 @@ RunStats StatsCollector::finish(double seconds, bool completed,
     if (traffic.chips > 0) r.hbm_utilisation = traffic.hbm_busy_seconds / (seconds * traffic.chips);
   }
   r.hbm_wait_seconds = m_hbm_wait;
+  r.engine_wait_seconds = m_engine_wait;
+  r.link_wait_seconds = m_link_wait;
   return r;
 }
 

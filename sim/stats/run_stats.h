@@ -26,6 +26,10 @@ struct StreamStats {
   double flops = 0;
   std::uint64_t bytes = 0;
   double last_complete = 0;
+  // DMA queues: their transfers' waits for engines and network back-pressure, summed over
+  // the engine slices (events::TransferEvent).
+  double dma_engine_wait_seconds = 0;
+  double link_wait_seconds = 0;
 };
 
 // The same, summed over the cores for one engine kind.
@@ -55,6 +59,8 @@ struct RunStats {
   std::uint64_t dma_transfers = 0;    // DMA instructions
   double dma_engine_utilisation = 0;  // 0..1 over all DMA engines of the program's cores
   double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
+  double engine_wait_seconds = 0;     // DMA slices waiting for busy engines, summed
+  double link_wait_seconds = 0;       // DMA engines held by the network, summed
 
   events::MemoryTraffic traffic;
   double hbm_utilisation = 0;  // bytes moved / (bandwidth * chips * elapsed)
@@ -76,7 +82,7 @@ class StatsCollector : public events::Observer {
   RunStats finish(double seconds, bool completed, const events::MemoryTraffic& traffic) const;
 
  private:
-  StreamStats& stream(const events::InstructionEvent& e);
+  StreamStats& stream(std::uint32_t core_index, isa::Engine engine, std::uint8_t queue);
   // Seconds the instruction would take at the tensor engine's peak for its dtype.
   double peak_seconds(const events::InstructionEvent& e) const;
 
@@ -86,6 +92,8 @@ class StatsCollector : public events::Observer {
   std::vector<std::int32_t> m_stream_of;  // (core, engine, queue) -> index, -1 if none
   double m_peak_seconds = 0;
   double m_hbm_wait = 0;
+  double m_engine_wait = 0;
+  double m_link_wait = 0;
 };
 
 }  // namespace trnsim::stats

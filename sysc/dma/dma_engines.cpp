@@ -36,17 +36,6 @@ DmaEngines::DmaEngines(sc_core::sc_module_name name, const config::DmaParams& pa
   SC_METHOD(dispatch);
   sensitive << m_wake;
   dont_initialize();
-  // Timing-only transfers carry no data; the payload still needs a valid pointer.
-  m_payload.set_data_ptr(&m_dummy_data);
-  m_payload.set_streaming_width(0);
-  m_payload.set_byte_enable_ptr(nullptr);
-  m_payload.set_dmi_allowed(false);
-  m_payload.set_extension(&m_shape);
-}
-
-DmaEngines::~DmaEngines() {
-  // The payload would delete its extensions; this one is a member.
-  m_payload.clear_extension(&m_shape);
 }
 
 sc_time DmaEngines::busy_total() const {
@@ -258,17 +247,11 @@ void DmaEngines::schedule(const sc_time& now) {
 
 sc_time DmaEngines::transport(tlm::tlm_command command, const DmaRows& rows, const sc_time& now,
                               sc_time& done) {
-  m_payload.set_command(command);
-  m_payload.set_address(rows.address);
-  m_payload.set_data_length(static_cast<unsigned>(rows.bytes()));
-  m_payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  m_shape.rows = rows.rows;
-  m_shape.row_stride = rows.stride;
-  m_shape.stream_end = now;
   sc_time delay = sc_core::SC_ZERO_TIME;
-  socket->b_transport(m_payload, delay);
+  socket->b_transport(
+      m_payload.prepare(command, rows.address, rows.bytes(), rows.rows, rows.stride, now), delay);
   done = now + delay;
-  return std::max(now, m_shape.stream_end);
+  return std::max(now, m_payload.stream_end());
 }
 
 void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, const DmaRows& dst,
@@ -306,6 +289,7 @@ void DmaEngines::start(std::size_t first, std::size_t last, const DmaRows& src, 
       done.streaming = streaming - now;
     }
     done.engine = s.engine;
+    done.engine_wait = seconds(now - m_starting[i].ready);
     e.free_at = done.free_at;
     e.busy += done.streaming;
   }
@@ -350,6 +334,8 @@ void DmaEngines::start_remote(const DmaJob& job, const sc_time& now) {
   r.done.start = now;
   r.done.bytes = bytes;
   r.done.read_done = read_done;
+  r.done.engine_wait = seconds(now - job.ready);
+  r.streaming_ns = std::max(streaming_ns, source_ns);
   m_engines[s.engine].sending = true;
 
   RemoteWrite w;
@@ -374,6 +360,7 @@ void DmaEngines::transfer_injected(std::uint64_t tag) {
   e.busy += now - r.done.start;
   r.done.free_at = now;
   r.done.streaming = now - r.done.start;
+  r.done.link_wait = std::max(0.0, seconds(r.done.streaming) - r.streaming_ns * 1e-9);
   // The engine reads its source as it streams it out.
   r.done.read_done = std::max(r.done.read_done, now);
   schedule(now);

@@ -54,6 +54,8 @@ struct DmaSliceDone {
   sc_core::sc_time end;        // last destination byte written
   std::uint64_t bytes = 0;
   double hbm_wait = 0;         // seconds the engine was held up by the memories
+  double engine_wait = 0;      // seconds the job was ready before its engine was free
+  double link_wait = 0;        // seconds the network held the engine beyond its streaming
   sc_core::sc_time free_at;    // the engine can take its next job
   sc_core::sc_time streaming;  // how long the engine streamed
 };
@@ -82,7 +84,6 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
 
   SC_HAS_PROCESS(DmaEngines);
   DmaEngines(sc_core::sc_module_name name, const config::DmaParams& params);
-  ~DmaEngines() override;
 
   std::uint32_t count() const { return static_cast<std::uint32_t>(m_engines.size()); }
   // Whether every engine the slices use has room in its hardware queue `queue`.
@@ -133,6 +134,7 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
     DmaJobOwner* owner = nullptr;
     std::uint32_t instruction = 0;
     DmaSliceDone done;
+    double streaming_ns = 0;  // the engine's own streaming time, without the network
   };
 
   void dispatch();  // the SC_METHOD: starts every job that can start now
@@ -170,9 +172,7 @@ class DmaEngines : public sc_core::sc_module, public NetworkClient {
   std::vector<DmaSliceDone> m_done;
   sc_core::sc_event m_wake;
   sc_core::sc_event m_space_freed;
-  tlm::tlm_generic_payload m_payload;
-  TransferShape m_shape;
-  unsigned char m_dummy_data = 0;
+  ShapedPayload m_payload;
   double m_ns_per_byte;
 
   Network* m_network = nullptr;

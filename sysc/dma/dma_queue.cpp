@@ -65,6 +65,8 @@ void DmaQueue::slices_done(std::uint32_t instruction, const DmaSliceDone* done, 
     t.src = f.plan.src_memory;
     t.dst = f.plan.dst_memory;
     t.hbm_wait = d.hbm_wait;
+    t.engine_wait = d.engine_wait;
+    t.link_wait = d.link_wait;
     m_ctx.probe.transfer(t);
   }
   f.remaining -= count;

@@ -51,15 +51,6 @@ Network::Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
   SC_METHOD(run);
   sensitive << m_wake;
   dont_initialize();
-  m_payload.set_data_ptr(&m_dummy_data);
-  m_payload.set_streaming_width(0);
-  m_payload.set_byte_enable_ptr(nullptr);
-  m_payload.set_dmi_allowed(false);
-  m_payload.set_extension(&m_shape);
-}
-
-Network::~Network() {
-  m_payload.clear_extension(&m_shape);
 }
 
 std::uint64_t Network::cycles_of(double ns) const {
@@ -369,17 +360,11 @@ void Network::eject(std::uint32_t packet, std::uint64_t now) {
   const std::uint64_t address =
       d.address + static_cast<std::uint64_t>(d.stride * static_cast<std::int64_t>(row)) + in_row;
   const sc_time at = time_of(now);
-  m_payload.set_command(tlm::TLM_WRITE_COMMAND);
-  m_payload.set_address(address);
-  m_payload.set_data_length(static_cast<unsigned>(k.bytes));
-  m_payload.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  m_shape.rows = 1;
-  m_shape.row_stride = 0;
-  m_shape.stream_end = at;
   sc_time delay = sc_core::SC_ZERO_TIME;
-  memory[socket]->b_transport(m_payload, delay);
+  memory[socket]->b_transport(m_payload.prepare(tlm::TLM_WRITE_COMMAND, address, k.bytes, 1, 0, at),
+                              delay);
   // The receive buffer is free once the memory has taken the packet.
-  const sc_time taken = std::max(at, m_shape.stream_end);
+  const sc_time taken = std::max(at, m_payload.stream_end());
   const auto taken_cycle = static_cast<std::uint64_t>(std::ceil(m_clock.to_cycles(taken) - 1e-3));
   schedule(EventKind::kCredit, std::max(now, taken_cycle) + m_credit + 1, k.prev_port, k.prev_vc,
            k.flits);

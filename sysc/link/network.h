@@ -96,7 +96,6 @@ class Network : public sc_core::sc_module {
   SC_HAS_PROCESS(Network);
   Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
           const std::vector<std::uint32_t>& chips_with_memory);
-  ~Network() override;
 
   const Topology& topology() const { return m_topology; }
   const Clock& clock() const { return m_clock; }
@@ -214,9 +213,7 @@ class Network : public sc_core::sc_module {
   sc_core::sc_event m_wake;
   bool m_in_run = false;  // events scheduled while run() works need no notification
 
-  tlm::tlm_generic_payload m_payload;
-  TransferShape m_shape;
-  unsigned char m_dummy_data = 0;
+  ShapedPayload m_payload;
 };
 
 }  // namespace trnsim::sysc
