@@ -35,6 +35,18 @@ gen::TpGemmOptions shape() {
   return o;
 }
 
+// Summed waits of the GEMM's DMA queues of chip 0 core 0 for DMA engines held by other
+// transfers (stats: dma_engine_wait_seconds).
+double gemm_engine_wait(const test::Run& run, std::uint8_t first_ar_queue) {
+  double sum = 0;
+  for (const stats::StreamStats& s : run.stats.streams) {
+    if (s.engine != isa::Engine::kDma || s.queue >= first_ar_queue) continue;
+    const trace::CoreId id = run.program.cores[s.core_index].id;
+    if (id.chip == 0 && id.core == 0) sum += s.dma_engine_wait_seconds;
+  }
+  return sum;
+}
+
 // Summed issue -> complete seconds of the GEMM's DMAs on chip 0 core 0 (the DMA queues
 // below the all-reduce's first one).
 double gemm_dma_seconds(const test::Run& run, std::uint8_t first_ar_queue) {
@@ -102,6 +114,13 @@ TEST_CASE("tp-gemm on trn2-16: chunked all-reduce overlaps the GEMM and contends
   CAPTURE(without);
   CHECK(without > 0);
   CHECK(with > without);
+  // The stats say why: those queues wait longer for DMA engines held by other transfers.
+  const double wait_with = gemm_engine_wait(both, plan.collective_queue);
+  const double wait_without = gemm_engine_wait(gemm, plan.collective_queue);
+  CAPTURE(wait_with);
+  CAPTURE(wait_without);
+  CHECK(wait_with > 0);
+  CHECK(wait_with > wait_without);
   gen::TpGemmOptions apart = o;
   apart.core = 1;
   const double t_apart = seconds(apart, cfg);
