@@ -16,38 +16,36 @@ namespace {
 
 trace::Program relocate(const trace::Program& program, std::uint32_t chip,
                         std::string_view suffix) {
-  trace::Program out = program;
-  for (trace::CoreSection& core : out.cores) {
-    if (core.id.chip != 0)
-      fail(fmt::format("relocate: '{}' uses chip {}", program.file, core.id.chip));
-    core.id.chip = chip;
-  }
-  for (const trace::Operand& op : out.operands) {
+  for (const trace::Operand& op : program.operands) {
     if (op.form == trace::OperandForm::kHbmAddress)
       fail(fmt::format("relocate: '{}' names HBM by address", program.file));
   }
-  // Rebuild the tensor and core name indices, which Program keeps privately, by
-  // re-adding the declarations to a fresh program with the same pools.
-  trace::Program fresh;
-  fresh.file = out.file;
-  fresh.version = out.version;
-  for (trace::TensorDecl t : out.tensors) {
+  // A fresh Program, so that its private name indices see the new names and core ids; the
+  // pools (instructions, arguments, semaphore operations, operands) keep their indices.
+  trace::Program out;
+  out.file = program.file;
+  out.version = program.version;
+  for (trace::TensorDecl t : program.tensors) {
     if (t.chip != 0) fail(fmt::format("relocate: tensor '{}' is on chip {}", t.name, t.chip));
     t.chip = chip;
     t.name += suffix;
-    fresh.add_tensor(std::move(t));
+    out.add_tensor(std::move(t));
   }
-  for (const trace::CoreSection& core : out.cores)
-    fresh.core_index(core.id, core.line);
-  for (const trace::SemaphoreDecl& s : out.semaphores)
-    fresh.add_semaphore(s);
-  fresh.aliases = out.aliases;
-  for (const trace::Operand& op : out.operands)
-    fresh.intern(op);
-  fresh.instructions = out.instructions;
-  fresh.args = out.args;
-  fresh.syncs = out.syncs;
-  return fresh;
+  for (trace::CoreSection core : program.cores) {
+    if (core.id.chip != 0)
+      fail(fmt::format("relocate: '{}' uses chip {}", program.file, core.id.chip));
+    core.id.chip = chip;
+    out.core_index(core.id, core.line);
+  }
+  for (const trace::SemaphoreDecl& s : program.semaphores)
+    out.add_semaphore(s);
+  out.aliases = program.aliases;
+  for (const trace::Operand& op : program.operands)
+    out.intern(op);
+  out.instructions = program.instructions;
+  out.args = program.args;
+  out.syncs = program.syncs;
+  return out;
 }
 
 std::vector<std::int64_t> posted_totals(const trace::Program& program) {
