@@ -1,4 +1,4 @@
-// `trnsim gen gemm|allreduce|allgather|reducescatter|alltoall`: write a generated workload
+// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall`: write a generated workload
 // trace (sim/gen).
 #include <filesystem>
 #include <iostream>
@@ -15,6 +15,7 @@
 #include "gen/collectives.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
+#include "gen/tp_gemm.h"
 #include "io/npy.h"
 #include "trace/printer.h"
 
@@ -93,6 +94,90 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
     if (opts->verbose) std::cerr << gen::describe(gen::plan_gemm(gemm, cfg));
     write_output(opts->output, trace::print_program(gen::gemm(gemm, cfg)));
     if (!opts->reference.empty()) io::write_npy(opts->reference, gen::gemm_reference(gemm));
+    return ExitCode::kOk;
+  });
+}
+
+struct TpGemmCommandOptions {
+  ConfigOptions config;
+  std::uint64_t m = 0;
+  std::uint64_t n = 0;
+  std::uint64_t k = 0;
+  std::uint32_t chips = 0;
+  std::uint32_t chunks = 4;
+  std::string dtype = "bf16";
+  std::uint32_t cores = 1;
+  std::string algo = "ring";
+  std::uint32_t core = 0;
+  std::uint64_t seed = 1;
+  bool gemm_only = false;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+void add_tp_gemm_command(CLI::App& parent, CliContext& ctx) {
+  auto opts = std::make_shared<TpGemmCommandOptions>();
+  CLI::App* cmd = add_command(
+      parent, "tp-gemm",
+      "Generate a tensor-parallel GEMM Y = X W with K split over chips, whose all-reduce of "
+      "each row chunk overlaps the GEMM of the next",
+      "Example:\n"
+      "  trnsim gen tp-gemm --m 1024 --n 1024 --k 4096 --chips 16 --chunks 4 --config trn2-16 "
+      "-o tp-gemm.trn");
+  cmd->add_option("--m", opts->m, "Rows of X and Y")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--n", opts->n, "Columns of W and Y")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--k", opts->k, "Contraction size, split evenly over the chips")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--chips", opts->chips, "Chips taking part (default: the config's system.chips)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--chunks", opts->chunks,
+                  "Row chunks of Y, each all-reduced as soon as every core stored it")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--dtype", opts->dtype, "Input dtype of X and W (partials and Y are fp32)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--cores", opts->cores, "NeuronCores of each chip sharing the GEMM")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--algo", opts->algo, "All-reduce algorithm: ring or 2d")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ring", "2d"}));
+  cmd->add_option("--core", opts->core, "Core of each chip whose DMA queues run the all-reduce")
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Seed of the random inputs")->capture_default_str();
+  cmd->add_flag("--gemm-only", opts->gemm_only,
+                "Only the chunked GEMMs, without the all-reduce (to time them alone)");
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the plan to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected C_c<c>_j<j> of every chip and chunk, computed in "
+                  "double from the same random inputs, as DIR/C_c<c>_j<j>.npy")
+      ->type_name("DIR");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::TpGemmOptions o;
+    o.m = opts->m;
+    o.n = opts->n;
+    o.k = opts->k;
+    o.chips = opts->chips;
+    o.chunks = opts->chunks;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.cores = opts->cores;
+    o.algo = opts->algo == "2d" ? gen::CollectiveAlgo::k2d : gen::CollectiveAlgo::kRing;
+    o.core = opts->core;
+    o.seed = opts->seed;
+    o.gemm_only = opts->gemm_only;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_tp_gemm(o, cfg));
+    write_output(opts->output, trace::print_program(gen::tp_gemm(o, cfg)));
+    if (!opts->reference.empty()) {
+      std::filesystem::create_directories(opts->reference);
+      for (const auto& [name, array] : gen::tp_gemm_reference(o, cfg))
+        io::write_npy(fmt::format("{}/{}.npy", opts->reference, name), array);
+    }
     return ExitCode::kOk;
   });
 }
@@ -208,6 +293,7 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
       "Example:\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn && trnsim check gemm.trn");
   add_gemm_command(*cmd, ctx);
+  add_tp_gemm_command(*cmd, ctx);
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllReduce,
       "Generate an all-reduce: every chip ends with the element-wise sum of all chips' X",

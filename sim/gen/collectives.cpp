@@ -309,7 +309,12 @@ Resolved resolve(const CollectiveOptions& options, const config::SystemConfig& c
   const std::uint64_t shard_elements = o.bytes / unit;
   // Enough rows per shard to spread a shard's copy over every DMA engine, rows of a few KiB.
   const std::uint64_t max_cols = std::max<std::uint64_t>(1, kTargetRowBytes / esize);
-  std::uint64_t cols = largest_divisor_at_most(shard_elements, max_cols, cfg.dma.engines);
+  std::uint64_t cols = o.cols;
+  if (cols != 0 && shard_elements % cols != 0) {
+    fail(c, fmt::format("a shard of {} elements is not a whole number of rows of {} elements",
+                        shard_elements, cols));
+  }
+  if (cols == 0) cols = largest_divisor_at_most(shard_elements, max_cols, cfg.dma.engines);
   if (cols == 0) cols = largest_divisor_at_most(shard_elements, max_cols, 1);
   r.cols = cols;
   r.shard_rows = shard_elements / cols;

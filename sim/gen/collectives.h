@@ -46,6 +46,10 @@ struct CollectiveOptions {
   // 2d: the chip grid, x chips per row ring and y per column ring (0: from the torus).
   std::uint32_t grid_x = 0;
   std::uint32_t grid_y = 0;
+  // Elements per row of the tensors; 0 chooses rows of a few KiB. A caller whose buffer
+  // already has a shape (e.g. a matrix it shares with another generator) gives its width;
+  // one shard (bytes / chips, or all for tree) must then be whole rows.
+  std::uint64_t cols = 0;
 };
 
 // A cyclic order of chips 0..n-1 for ring algorithms in which consecutive chips (and the

@@ -118,11 +118,19 @@ TEST_CASE("check: every workload in workloads/ passes with the config its name e
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(workloads, ec)) {
     if (entry.path().extension() != ".trn") continue;
-    // gemm-...-trn2.trn is meant for the trn2 preset; names without a preset use trn2.
+    // gemm-...-trn2.trn is meant for the trn2 preset, ...-trn2-16.trn for trn2-16 (the
+    // longest preset name the file name ends in); names without a preset use trn2.
     const std::string stem = entry.path().stem().string();
-    const auto dash = stem.rfind('-');
-    std::string config = dash == std::string::npos ? "trn2" : stem.substr(dash + 1);
-    if (!config.starts_with("trn") && config != "tiny") config = "trn2";
+    std::string config = "trn2";
+    std::size_t best = 0;
+    for (const auto& preset : std::filesystem::directory_iterator(source_path("configs"), ec)) {
+      if (preset.path().extension() != ".yaml") continue;
+      const std::string name = preset.path().stem().string();
+      if (stem.ends_with("-" + name) && name.size() > best) {
+        config = name;
+        best = name.size();
+      }
+    }
     expect_ok({"check", "--config", config, entry.path().string()});
     ++checked;
   }

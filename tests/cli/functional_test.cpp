@@ -122,13 +122,13 @@ TEST_CASE("functional all-reduce across chips: every chip ends with the element-
     const std::string ref = dir.file("ref");
     expect_ok({"gen", "allreduce", "--algo", algo, "--bytes", "256Ki", "--config", "trn2-16",
                "--seed", "5", "--reference", ref, "-o", trace});
-    expect_ok({"run", "--functional", "--config", "trn2-16", "--dump-outputs", dir.file("out"),
-               trace});
+    expect_ok(
+        {"run", "--functional", "--config", "trn2-16", "--dump-outputs", dir.file("out"), trace});
     for (int chip : {0, 7, 15}) {
       const std::string y = fmt::format("Y{}.npy", chip);
-      expect_ok({"compare", dir.file("out/" + y), ref + "/" + y, "--rtol", "1e-5", "--atol",
-                 "1e-5"},
-                {"mismatches:     0 of 65536"});
+      expect_ok(
+          {"compare", dir.file("out/" + y), ref + "/" + y, "--rtol", "1e-5", "--atol", "1e-5"},
+          {"mismatches:     0 of 65536"});
     }
     // Against the sums of other inputs the comparison fails.
     expect_ok({"gen", "allreduce", "--algo", algo, "--bytes", "256Ki", "--config", "trn2-16",
@@ -137,4 +137,32 @@ TEST_CASE("functional all-reduce across chips: every chip ends with the element-
                  "--atol", "1e-5"},
                 3);
   }
+}
+
+// `gen tp-gemm`: each chip's partial product over its K / C rows accumulates in fp32 in PSUM
+// (K / C - 1 roundings), and the all-reduce adds the C fp32 partials (C - 1 more), so
+// against the sum in double |error| <= (K / C + C - 2) * 2^-24 * sum_k |a_k b_k| over all K.
+// With N(0, 1) bf16 inputs sum_k |a_k b_k| is about K * 2/pi (326 for K = 512; allow 1.5x):
+// for K = 512 on 2 chips at most 256 * 2^-24 * 489 = 0.0075, so atol = 0.01; both sides
+// then round to fp32 (rtol = 1e-5 > 2^-24 with room).
+TEST_CASE("functional tp-gemm: every chip's chunks of Y match the reference") {
+  TempDir dir;
+  const std::string trace = dir.file("tp.trn");
+  const std::string ref = dir.file("ref");
+  expect_ok({"gen",    "tp-gemm", "--m",         "256",      "--n", "64",       "--k",
+             "512",    "--chips", "2",           "--chunks", "2",   "--config", "trn2-16",
+             "--seed", "3",       "--reference", ref,        "-o",  trace});
+  expect_ok(
+      {"run", "--functional", "--config", "trn2-16", "--dump-outputs", dir.file("out"), trace});
+  for (const char* name : {"C_c0_j0", "C_c0_j1", "C_c1_j0", "C_c1_j1"}) {
+    INFO(name);
+    const std::string file = fmt::format("{}.npy", name);
+    expect_ok(
+        {"compare", dir.file("out/" + file), ref + "/" + file, "--rtol", "1e-5", "--atol", "0.01"},
+        {"mismatches:     0 of 8192"});
+  }
+  // Against another chunk's rows the comparison fails.
+  expect_exit({"compare", dir.file("out/C_c0_j0.npy"), ref + "/C_c0_j1.npy", "--rtol", "1e-5",
+               "--atol", "0.01"},
+              3);
 }

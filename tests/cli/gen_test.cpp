@@ -104,3 +104,23 @@ TEST_CASE("gen collectives: bad options exit 2 with a clear message") {
               {"expected XxY"});
   expect_exit({"gen", "allreduce", "--bytes", "1Mi"}, 2, {"at least 2 chips"});
 }
+
+TEST_CASE("gen tp-gemm: the trace passes check, --verbose prints the plan, bad options exit 2") {
+  TempDir dir;
+  const std::string trace = dir.file("tp.trn");
+  expect_exit({"gen", "tp-gemm", "--m", "512", "--n", "128", "--k", "1024", "--chips", "4",
+               "--config", "trn2-16", "-v", "-o", trace},
+              0, {"4 chunks of 128 rows", "each chunk's all-reduce"});
+  expect_ok({"check", "--config", "trn2-16", trace}, {"no data race, no deadlock"});
+  expect_exit({"gen", "tp-gemm", "--m", "512", "--n", "128", "--k", "1000", "--chips", "3",
+               "--config", "trn2-16"},
+              2, {"--k 1000 does not split over 3 chips"});
+  expect_exit({"gen", "tp-gemm", "--m", "384", "--n", "128", "--k", "1024", "--chips", "4",
+               "--chunks", "2", "--config", "trn2-16"},
+              2, {"--chunks 2 does not divide the rows of M=384 into whole tiles"});
+  expect_exit({"gen", "tp-gemm", "--m", "512", "--n", "128", "--k", "1024", "--chips", "4",
+               "--algo", "tree", "--config", "trn2-16"},
+              2, {"--algo"});
+  expect_exit({"gen", "tp-gemm", "--m", "512", "--n", "128", "--k", "1024", "--config", "trn2"}, 2,
+              {"at least 2 chips"});
+}

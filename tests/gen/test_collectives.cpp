@@ -249,7 +249,8 @@ TEST_CASE("collectives: in-place all-reduce, every algorithm, on rings and the 4
   auto o = options(Collective::kAllGather, CollectiveAlgo::kRing, 4);
   o.bytes = 1 << 20;
   o.in_place = true;
-  CHECK(contains(error_of(o, ring_config(4)), "--in-place applies only to allreduce, not allgather"));
+  CHECK(
+      contains(error_of(o, ring_config(4)), "--in-place applies only to allreduce, not allgather"));
 }
 
 TEST_CASE("collectives: 3D tori, odd tori, fewer chips than the config, another core") {
@@ -448,6 +449,15 @@ TEST_CASE("collectives: bad options give clear errors") {
   o.core = 0;
   o.bytes = 64ull << 30;
   CHECK(contains(error_of(o, ring), "bytes of HBM per chip, more than"));
+  // A given row width must divide a shard: 1 MiB over 4 chips is 65536 fp32 per shard.
+  o.bytes = 1 << 20;
+  o.cols = 96;
+  CHECK(contains(error_of(o, ring),
+                 "a shard of 65536 elements is not a whole number of rows of 96 elements"));
+  o.cols = 128;
+  const gen::CollectivePlan plan = gen::plan_collective(o, ring);
+  CHECK(plan.cols == 128);
+  CHECK(plan.rows == 2048);
 }
 
 TEST_CASE("collectives: the reference is the sum, the shard, the gather and the exchange") {
