@@ -779,7 +779,7 @@ CollectivePlan plan_collective(const CollectiveOptions& options, const config::S
       }
       std::vector<std::string> ring_text;
       for (const auto& ring : rings)
-        ring_text.push_back("[" + chip_list(ring) + "]");
+        ring_text.push_back(fmt::format("[{}]", chip_list(ring)));
       plan.steps.push_back(fmt::format(
           "{} ({}): {} steps, each chip sends one chunk of {} rows ({} bytes) per step "
           "with {} over rings {}",
