@@ -86,13 +86,19 @@ std::string format_report(const RunStats& r, const trace::Program& program) {
     out += '\n';
   }
   if (r.cores > 1 || r.streams.size() > r.engines.size()) {
-    out += fmt::format("\n{:<16}{:<8}{:>10}{:>14}{:>16}\n", "core", "stream", "instr", "busy time",
-                       "semaphore wait");
+    // DMA queues add where their transfers waited after issue: for engines another transfer
+    // held (DMA engines shared between queues, e.g. a collective and a kernel's loads), and
+    // for the network; summed over the transfers' engine slices.
+    out += fmt::format("\n{:<16}{:<8}{:>10}{:>14}{:>16}{:>18}{:>14}\n", "core", "stream", "instr",
+                       "busy time", "semaphore wait", "dma engine wait", "link wait");
     for (const StreamStats& s : r.streams) {
+      const bool dma = s.engine == isa::Engine::kDma;
       out += fmt::format(
-          "{:<16}{:<8}{:>10}{:>14}{:>16}\n", core_name(program, s.core_index), stream_name(s),
-          s.instructions, time_text(s.busy_seconds),
-          time_text(s.stall_seconds[static_cast<std::size_t>(events::StallReason::kSemaphore)]));
+          "{:<16}{:<8}{:>10}{:>14}{:>16}{:>18}{:>14}\n", core_name(program, s.core_index),
+          stream_name(s), s.instructions, time_text(s.busy_seconds),
+          time_text(s.stall_seconds[static_cast<std::size_t>(events::StallReason::kSemaphore)]),
+          dma ? time_text(s.dma_engine_wait_seconds) : "-",
+          dma ? time_text(s.link_wait_seconds) : "-");
     }
   }
   return out;
