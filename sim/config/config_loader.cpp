@@ -614,6 +614,16 @@ void Loader::check_consistency() {
   require(
       c.system.chips == 1 || c.link.count > 0, {"link.count", "system.chips"},
       fmt::format("system.chips is {} but link.count is 0: chips talk over links", c.system.chips));
+  // A packet is sent only when its whole size in credits is free at the far end: one that
+  // does not fit in a receive buffer could never be sent.
+  const LinkParams& l = c.link;
+  const std::uint64_t packet_flits = (l.packet_bytes + l.flit_bytes - 1) / l.flit_bytes;
+  require(packet_flits <= l.buffer_credits,
+          {"link.buffer_credits", "link.packet_bytes", "link.flit_bytes"},
+          fmt::format("a link.packet_bytes packet ({} bytes) is {} flits of link.flit_bytes ({}), "
+                      "more than a receive buffer holds (link.buffer_credits: {}); a packet "
+                      "could never be sent",
+                      l.packet_bytes, packet_flits, l.flit_bytes, l.buffer_credits));
   check_topology();
 }
 

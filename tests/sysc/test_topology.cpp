@@ -197,7 +197,9 @@ TEST_CASE("an edge list routes up*/down*: every pair reached, no dependency cycl
   CHECK(Topology(mesh).route(0, 8).size() == 4);
 }
 
-TEST_CASE("link.count must split over a ring's or torus's ports, and cover an edge list") {
+TEST_CASE(
+    "link.count must split over a ring's or torus's ports and cover an edge list; a packet must "
+    "fit a buffer") {
   // All messages of a config's errors, or nothing when it loads.
   const auto error_of = [](const std::string& text) {
     std::string out;
@@ -216,6 +218,11 @@ TEST_CASE("link.count must split over a ring's or torus's ports, and cover an ed
   CHECK(error_of("base: trn2.yaml\nsystem: {chips: 64}\n"
                  "topology: {kind: torus, dims: [4, 4, 4]}\nlink: {count: 6}\n")
             .empty());
+  CHECK(error_of("base: trn2.yaml\nlink: {buffer_credits: 31, packet_bytes: 4Ki}\n")
+            .find("a link.packet_bytes packet (4096 bytes) is 32 flits of link.flit_bytes (128), "
+                  "more than a receive buffer holds (link.buffer_credits: 31)") !=
+        std::string::npos);
+  CHECK(error_of("base: trn2.yaml\nlink: {buffer_credits: 32, packet_bytes: 4Ki}\n").empty());
   CHECK(error_of("base: trn2.yaml\nsystem: {chips: 3}\nlink: {count: 1}\n"
                  "topology: {kind: edges, edges: [[0, 1], [0, 2]]}\n")
             .find("topology.edges give chip 0 2 links but link.count is 1") != std::string::npos);
