@@ -98,7 +98,6 @@ class Network : public sc_core::sc_module {
           const std::vector<std::uint32_t>& chips_with_memory);
 
   const Topology& topology() const { return m_topology; }
-  const Clock& clock() const { return m_clock; }
 
   void write(const RemoteWrite& w);
   // Sends a semaphore update from `src_chip` to `dst_chip`; `deliver` runs on arrival.
@@ -106,11 +105,9 @@ class Network : public sc_core::sc_module {
 
   const std::vector<PortTraffic>& traffic() const { return m_traffic; }
   std::uint64_t packets_in_flight() const { return m_live_packets; }
-  // Cycles of one flit on `port` (F), and the config's W, C and R in cycles.
+  // Cycles of one flit on `port` (F), and the wire W in cycles (for tests).
   std::uint64_t flit_cycles(std::uint32_t port) const { return m_ports[port].flit_cycles; }
   std::uint64_t wire_cycles() const { return m_wire; }
-  std::uint64_t credit_cycles() const { return m_credit; }
-  std::uint64_t router_cycles() const { return m_router; }
 
  private:
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};

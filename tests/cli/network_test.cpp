@@ -11,8 +11,8 @@ TEST_CASE("every multi-chip preset runs an all-reduce over its network") {
     INFO(preset);
     TempDir dir;
     const std::string trace = dir.file("allreduce.trn");
-    expect_ok({"gen", "allreduce", "--in-place", "--bytes", "64Ki", "--config", preset, "-o",
-               trace});
+    expect_ok(
+        {"gen", "allreduce", "--in-place", "--bytes", "64Ki", "--config", preset, "-o", trace});
     const RunResult r = expect_ok({"run", "--config", preset, trace}, {"links   "});
     CHECK(r.out.find("busiest chip") != std::string::npos);
     expect_ok({"check", "--config", preset, trace}, {"dynamic checks: no data race, no deadlock"});
