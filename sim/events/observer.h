@@ -41,6 +41,10 @@ struct InstructionEvent {
   std::array<double, kNumStallReasons> stall{};  // seconds waited, by reason
   double flops = 0;                              // useful arithmetic (matmul: 2*K*M*N)
   std::uint64_t bytes = 0;                       // bytes moved (DMA) or read+written (compute)
+  // Tensor engine: when the array loaded this instruction's stationary operand (weights),
+  // before streaming from `issue`. Negative when there was no weight load.
+  double weight_load_start = -1;
+  double weight_load_end = -1;
 };
 
 // A piece of a DMA instruction carried by one DMA engine.
@@ -75,6 +79,18 @@ struct PostEvent {
   double time = 0;
 };
 
+// One packet serialized onto one port of the chip-to-chip network (a port is one direction
+// of the links between two nodes). `from_chip`/`to_chip` are -1 for the switch.
+struct LinkEvent {
+  std::uint32_t port = 0;
+  std::string_view port_name;  // "chip0->chip1 (x+)"; valid for the whole run
+  std::int32_t from_chip = 0;
+  std::int32_t to_chip = 0;
+  double start = 0;  // first flit starts
+  double end = 0;    // last flit is out
+  std::uint64_t bytes = 0;
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -82,6 +98,7 @@ class Observer {
   virtual void on_complete(const InstructionEvent&) {}
   virtual void on_transfer(const TransferEvent&) {}
   virtual void on_post(const PostEvent&) {}
+  virtual void on_link(const LinkEvent&) {}
   virtual void on_finish(double /*end_time*/) {}
 };
 
@@ -105,6 +122,10 @@ class Probe {
   void post(const PostEvent& e) const {
     for (auto* o : m_observers)
       o->on_post(e);
+  }
+  void link(const LinkEvent& e) const {
+    for (auto* o : m_observers)
+      o->on_link(e);
   }
   void finish(double end_time) const {
     for (auto* o : m_observers)

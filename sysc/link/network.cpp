@@ -19,12 +19,13 @@ constexpr std::uint32_t kSemaphoreSource = std::numeric_limits<std::uint32_t>::m
 }  // namespace
 
 Network::Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
-                 const std::vector<std::uint32_t>& chips_with_memory)
+                 const std::vector<std::uint32_t>& chips_with_memory, const events::Probe* probe)
     : sc_module(name),
       memory("memory"),
       m_link(cfg.link),
       m_topology(cfg),
       m_clock(cfg.link.clock_ghz),
+      m_probe(probe && probe->active() ? probe : nullptr),
       m_wire(cycles_of(cfg.link.latency_ns)),
       m_credit(cycles_of(cfg.link.credit_return_ns)),
       m_router(cycles_of(cfg.link.router_delay_ns)),
@@ -300,6 +301,14 @@ void Network::send(std::uint32_t port, std::uint32_t packet, std::uint64_t now) 
   traffic.bytes += k.bytes;
   traffic.packets++;
   traffic.busy_cycles += duration;
+  if (m_probe) {
+    const LinkPort& link = m_topology.ports()[port];
+    auto chip_of = [this](std::uint32_t node) {
+      return node < m_topology.chips() ? static_cast<std::int32_t>(node) : -1;
+    };
+    m_probe->link({port, link.name, chip_of(link.from), chip_of(link.to), seconds(time_of(now)),
+                   seconds(time_of(now + duration)), k.bytes});
+  }
 
   if (k.prev_port != kNone) {
     // Its tail has left the previous port's receive buffer once it is out on this port.

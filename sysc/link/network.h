@@ -50,6 +50,7 @@
 #include <tlm>
 
 #include "config/config.h"
+#include "events/observer.h"
 #include "sysc/common/clock.h"
 #include "sysc/dma/dma_plan.h"
 #include "sysc/link/link_timing.h"
@@ -94,8 +95,10 @@ class Network : public sc_core::sc_module {
   tlm_utils::multi_passthrough_initiator_socket<Network> memory;
 
   SC_HAS_PROCESS(Network);
+  // `probe` (optional) is told of every packet on every port (events::LinkEvent).
   Network(sc_core::sc_module_name name, const config::SystemConfig& cfg,
-          const std::vector<std::uint32_t>& chips_with_memory);
+          const std::vector<std::uint32_t>& chips_with_memory,
+          const events::Probe* probe = nullptr);
 
   const Topology& topology() const { return m_topology; }
 
@@ -192,6 +195,7 @@ class Network : public sc_core::sc_module {
       m_link;  // a copy: the network outlives no config, but need not rely on it
   Topology m_topology;
   Clock m_clock;
+  const events::Probe* m_probe = nullptr;
   std::uint64_t m_wire;
   std::uint64_t m_credit;
   std::uint64_t m_router;

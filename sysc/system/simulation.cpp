@@ -64,8 +64,8 @@ class System : public sc_core::sc_module {
     const NamedMemories named = named_memories(ctx.program);
     const std::set<std::uint32_t> chips = chips_used(ctx.program, named);
     if (ctx.cfg.system.chips > 1) {
-      m_network = std::make_unique<Network>("network", ctx.cfg,
-                                            std::vector<std::uint32_t>(chips.begin(), chips.end()));
+      m_network = std::make_unique<Network>(
+          "network", ctx.cfg, std::vector<std::uint32_t>(chips.begin(), chips.end()), &ctx.probe);
       ctx.network = m_network.get();
     }
     for (std::uint32_t chip : chips) {

@@ -85,6 +85,10 @@ void TensorEngine::execute(const trace::Instruction& ins, events::InstructionEve
   wait_until(start);
 
   m_used = true;
+  if (c.weight_load > 0) {
+    ev.weight_load_start = seconds(load_start);
+    ev.weight_load_end = seconds(loaded);
+  }
   ev.issue = seconds(start);
   const sc_time flowed = start + clk.cycles(c.flow / factor);
   const sc_time complete = flowed + clk.cycles(c.fill_drain + c.psum_write);
