@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "stats/report.h"
 #include "stats/run_stats.h"
 #include "sysc/system/simulation.h"
+#include "timeline/timeline.h"
 #include "trace/hbm_layout.h"
 
 namespace trnsim::cli {
@@ -28,7 +30,22 @@ struct RunOptions {
   bool functional = false;
   std::string dump_outputs;
   RtlOptions rtl;
+  std::string timeline;
+  timeline::TimelineOptions window;
 };
+
+// Writes the timeline, saying on stderr when the event limit cut it short.
+void write_timeline(const timeline::TimelineRecorder& recorder, const std::string& path) {
+  std::ostringstream text;
+  recorder.write(text);
+  write_output(path, text.str());
+  if (recorder.dropped() > 0) {
+    std::cerr << fmt::format(
+        "trnsim: warning: the timeline stopped at --timeline-max-events; {} later events are "
+        "not in {} (narrow it with --timeline-from/--timeline-to)\n",
+        recorder.dropped(), path);
+  }
+}
 
 // Writes every `output` tensor as DIR/NAME.npy, creating DIR.
 void dump_outputs(const functional::FunctionalExecutor& executor, const trace::Program& program,
@@ -78,6 +95,26 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       ->type_name("DIR")
       ->needs(functional);
   add_rtl_options(*cmd, opts->rtl);
+  CLI::Option* timeline =
+      cmd->add_option("--timeline", opts->timeline,
+                      "Write a Chrome/Perfetto trace-event timeline (JSON) of the run to this "
+                      "file (docs/timeline.md)")
+          ->type_name("FILE");
+  cmd->add_option_function<std::string>(
+         "--timeline-from", [opts](const std::string& t) { opts->window.from = parse_duration(t); },
+         "Keep only what happens from this simulated time on (e.g. 20us)")
+      ->type_name("TIME")
+      ->needs(timeline);
+  cmd->add_option_function<std::string>(
+         "--timeline-to", [opts](const std::string& t) { opts->window.to = parse_duration(t); },
+         "Keep only what happens until this simulated time (e.g. 1.5ms)")
+      ->type_name("TIME")
+      ->needs(timeline);
+  cmd->add_option("--timeline-max-events", opts->window.max_events,
+                  "Stop adding slices and flows to the timeline after this many (default 1000000)")
+      ->type_name("N")
+      ->needs(timeline)
+      ->check(CLI::PositiveNumber);
   on_selected(*cmd, ctx, [opts, &ctx] {
     CheckedTrace checked;
     const ExitCode status = load_and_check(ctx, opts->check, checked);
@@ -95,6 +132,18 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
       executor.emplace(checked.program, checked.cfg, addresses);
       observers.push_back(&*executor);
+    }
+    std::optional<timeline::TimelineRecorder> recorder;
+    if (!opts->timeline.empty()) {
+      const timeline::TimelineOptions& window = opts->window;
+      if (window.to < window.from) {
+        throw InputError(opts->check.trace, 0, 0,
+                         "--timeline-to is before --timeline-from: the window would be empty");
+      }
+      recorder.emplace(checked.program, checked.cfg, opts->check.trace,
+                       trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr),
+                       window);
+      observers.push_back(&*recorder);
     }
     std::optional<RtlRun> rtl;
     if (!opts->rtl.block.empty()) rtl.emplace(checked, opts->rtl, opts->check);
@@ -114,6 +163,7 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       if (rtl) json["rtl"] = rtl->to_json();
       write_output(opts->stats_json, json.dump(2) + "\n");
     }
+    if (recorder) write_timeline(*recorder, opts->timeline);
     if (executor && !opts->dump_outputs.empty()) {
       dump_outputs(*executor, checked.program, opts->dump_outputs);
     }
