@@ -22,19 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-const char* kTile = R"(.trace 1
-.tensor W hbm bf16 [128, 128] init=random(seed=1)
-.tensor X hbm bf16 [128, 512] init=random(seed=2)
-.tensor Y hbm bf16 [128, 512] output
-.sem s_in s_mm s_out
-
-dma.q0: copy sbuf[0:128]@0x0000.bf16[128], hbm:W[0:128, 0:128]              post(s_in += 1)
-dma.q1: copy sbuf[0:128]@0x0100.bf16[512], hbm:X[0:128, 0:512]              post(s_in += 1)
-pe:     matmul psum[0:128]@bank0.fp32[512], sbuf[0:128]@0x0000.bf16[128], sbuf[0:128]@0x0100.bf16[512] acc=start  wait(s_in >= 2) post(s_mm += 1)
-act:    activation sbuf[0:128]@0x0500.bf16[512], psum[0:128]@bank0.fp32[512] func=gelu  wait(s_mm >= 1) post(s_out += 1)
-dma.q0: copy hbm:Y[0:128, 0:512], sbuf[0:128]@0x0500.bf16[512]              wait(s_out >= 1)
-)";
-
 struct Timeline {
   json doc;
   std::string text;
@@ -59,6 +46,17 @@ Timeline record(const trace::Program& program, const config::SystemConfig& cfg,
   t.dropped = recorder.dropped();
   return t;
 }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE_FALSE(text.empty());
+  return text;
+}
+
+// The one-tile example of the trace spec: 3 DMA copies, 1 matmul (line 10), 1 activation
+// (line 11).
+const std::string kTilePath = TRNSIM_TEST_DATA_DIR "/trace/good/gemm_tile.trn";
 
 trace::Program parse(std::string_view text) {
   trace::Program program;
@@ -132,7 +130,7 @@ double union_length(std::vector<std::pair<double, double>> v) {
 
 TEST_CASE("a tile's timeline: processes, tracks, slices with their trace lines") {
   const config::SystemConfig cfg;
-  const trace::Program program = parse(kTile);
+  const trace::Program program = parse(read_file(kTilePath));
   const Timeline t = record(program, cfg);
   check_slices(t.doc);
   CHECK(t.dropped == 0);
@@ -162,13 +160,13 @@ TEST_CASE("a tile's timeline: processes, tracks, slices with their trace lines")
   }
   CHECK(instructions == 5);
   const json& mm = by_name.at("matmul");
-  CHECK(mm["args"]["at"] == "test.trn:9");
+  CHECK(mm["args"]["at"] == "test.trn:10");
   CHECK(mm["args"]["flops"].get<double>() == 2.0 * 128 * 128 * 512);
   CHECK(mm["args"]["operands"].get<std::string>().find("psum[0:128]") == 0);
   CHECK(mm["args"].contains("wait_semaphore_wait_us"));
   CHECK(thread_of(t.doc, mm) == "core0 pe matmul");
   const json& act = by_name.at("activation");
-  CHECK(act["args"]["at"] == "test.trn:10");
+  CHECK(act["args"]["at"] == "test.trn:11");
 
   // The weight load comes before its matmul streams.
   std::vector<json> loads;
@@ -188,7 +186,7 @@ TEST_CASE("a tile's timeline: processes, tracks, slices with their trace lines")
 
 TEST_CASE("flow arrows go from the post to the wait it released") {
   const config::SystemConfig cfg;
-  const trace::Program program = parse(kTile);
+  const trace::Program program = parse(read_file(kTilePath));
   const Timeline t = record(program, cfg);
   const std::vector<json> starts = of_phase(t.doc, "s");
   const std::vector<json> ends = of_phase(t.doc, "f");
@@ -228,7 +226,7 @@ TEST_CASE("flow arrows go from the post to the wait it released") {
 
 TEST_CASE("counter tracks: HBM bandwidth, PSUM banks and SBUF holding live data") {
   const config::SystemConfig cfg;
-  const trace::Program program = parse(kTile);
+  const trace::Program program = parse(read_file(kTilePath));
   const Timeline t = record(program, cfg);
   std::map<std::string, double> peak;
   for (const json& e : of_phase(t.doc, "C")) {
@@ -251,7 +249,7 @@ TEST_CASE("counter tracks: HBM bandwidth, PSUM banks and SBUF holding live data"
 
 TEST_CASE("the window and the event limit keep a timeline small; output is deterministic") {
   const config::SystemConfig cfg;
-  const trace::Program program = parse(kTile);
+  const trace::Program program = parse(read_file(kTilePath));
   const Timeline whole = record(program, cfg);
   CHECK(record(program, cfg).text == whole.text);
 
@@ -326,10 +324,8 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:G1 wait(s_rx >= 1)
 
 TEST_CASE("the default GEMM's timeline shows DMA and compute overlapping") {
   const config::SystemConfig cfg = config::load_config(TRNSIM_SOURCE_DIR "/configs/trn2.yaml");
-  std::ifstream in(TRNSIM_SOURCE_DIR "/workloads/gemm-1024x1024x1024-bf16-trn2.trn");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  REQUIRE_FALSE(text.empty());
-  const trace::Program program = parse(text);
+  const trace::Program program =
+      parse(read_file(TRNSIM_SOURCE_DIR "/workloads/gemm-1024x1024x1024-bf16-trn2.trn"));
   const Timeline t = record(program, cfg);
   check_slices(t.doc);
   std::vector<std::pair<double, double>> pe, dma, both;
