@@ -339,8 +339,11 @@ TEST_CASE("the default GEMM's timeline shows DMA and compute overlapping") {
   REQUIRE_FALSE(dma.empty());
   both = pe;
   both.insert(both.end(), dma.begin(), dma.end());
-  // |PE ∩ DMA| = |PE| + |DMA| - |PE ∪ DMA|: most of the matmuls' time has DMA moving data
-  // beside it (the next tiles loading, results storing).
+  // |PE ∩ DMA| = |PE| + |DMA| - |PE ∪ DMA|. The DMA engines load the next tiles and store
+  // results while matmuls stream: most of their time lies beside matmuls (about 3/4 when
+  // this was written: 15.7 of 20.6 us), and that is a good part of the matmuls' time too
+  // (15.7 of 28.2 us). A serial schedule would give 0.
   const double overlap = union_length(pe) + union_length(dma) - union_length(both);
-  CHECK(overlap > 0.5 * union_length(pe));
+  CHECK(overlap > 0.5 * union_length(dma));
+  CHECK(overlap > 0.25 * union_length(pe));
 }
