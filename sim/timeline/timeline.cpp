@@ -27,9 +27,19 @@ std::string json_string(std::string_view s) {
   return nlohmann::json(s).dump();
 }
 
-// Microseconds with 0.1 ns resolution: the unit of the trace-event format.
+// Times are written in microseconds, the unit of the trace-event format, on whole
+// nanoseconds: viewers convert to integer nanoseconds, and a slice's end must come out the
+// same whether computed from its own ts + dur or from the next slice's ts.
+std::int64_t ns(double seconds) {
+  return std::llround(seconds * 1e9);
+}
+std::string us_of_ns(std::int64_t t) {
+  const char* sign = t < 0 ? "-" : "";
+  t = t < 0 ? -t : t;
+  return fmt::format("{}{}.{:03}", sign, t / 1000, t % 1000);
+}
 std::string us(double seconds) {
-  return fmt::format("{:.4f}", seconds * 1e6);
+  return us_of_ns(ns(seconds));
 }
 
 // Where a track sorts within its process: cores in program order, engines in a fixed order,
@@ -306,7 +316,8 @@ void TimelineRecorder::write(std::ostream& out) const {
     out << (first ? "\n" : ",\n") << event;
     first = false;
   };
-  out << "{\"displayTimeUnit\":\"ns\",\"otherData\":{"
+  // No displayTimeUnit: some viewers have read it as the unit of ts.
+  out << "{\"otherData\":{"
       << fmt::format("\"trace\":{},\"config\":{},\"from_us\":{},\"to_us\":{},\"dropped_events\":{}",
                      json_string(m_trace_path), json_string(m_cfg.name), us(m_options.from),
                      std::isinf(m_options.to) ? us(m_end) : us(m_options.to), m_dropped)
@@ -349,7 +360,7 @@ void TimelineRecorder::write(std::ostream& out) const {
       const std::uint32_t tid = t.first_tid + t.lane_of[i];
       const std::string head =
           fmt::format(R"("pid":{},"tid":{},"ts":{},"dur":{})", key.pid, tid, us(item.start),
-                      us(std::max(0.0, item.end - item.start)));
+                      us_of_ns(std::max<std::int64_t>(0, ns(item.end) - ns(item.start))));
       if (item.kind == 0 || item.kind == 1) {
         const events::InstructionEvent& e = m_slices[item.record].ev;
         const trace::Instruction& ins = p.instructions[e.index];
@@ -404,12 +415,13 @@ void TimelineRecorder::write(std::ostream& out) const {
     const Placement& from = placed[f.from_instruction];
     const Placement& to = placed[f.to_instruction];
     if (from.pid < 0 || to.pid < 0) continue;
-    const double inside = std::max(from.start, std::min(f.time, from.end - 1e-10));
+    // A flow binds to the slice open on its track at its time: keep it 1 ns inside.
+    const std::int64_t inside = std::max(ns(from.start), std::min(ns(f.time), ns(from.end) - 1));
     const std::string name = json_string(fmt::format("sem {}", p.semaphores[f.semaphore].name));
     ++flow_id;
     emit(
         fmt::format(R"({{"ph":"s","id":{},"name":{},"cat":"semaphore","pid":{},"tid":{},"ts":{}}})",
-                    flow_id, name, from.pid, from.tid, us(inside)));
+                    flow_id, name, from.pid, from.tid, us_of_ns(inside)));
     emit(fmt::format(
         R"({{"ph":"f","bp":"e","id":{},"name":{},"cat":"semaphore","pid":{},"tid":{},"ts":{}}})",
         flow_id, name, to.pid, to.tid, us(to.start)));

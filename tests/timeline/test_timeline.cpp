@@ -105,7 +105,7 @@ void check_slices(const json& doc) {
     std::sort(slices.begin(), slices.end());
     for (std::size_t i = 1; i < slices.size(); ++i) {
       INFO(names.at(thread));
-      CHECK(slices[i].first >= slices[i - 1].second - 1e-4);
+      CHECK(slices[i].first >= slices[i - 1].second - 1e-6);
     }
   }
 }
@@ -213,14 +213,19 @@ TEST_CASE("flow arrows go from the post to the wait it released") {
   CHECK(edges.at("sem s_out").find("core0 act -> core0 dma.q0") == 0);
   CHECK(edges.at("sem s_in").find(" -> core0 pe matmul") != std::string::npos);
 
-  // Each end lies at the start of a slice of its thread, so viewers bind it to the waiter.
+  // Each end lies at the start of a slice of its thread, so viewers bind it to the waiter;
+  // each start lies strictly inside a slice of its thread (the poster).
   for (const auto& [id, flow] : flows) {
-    bool bound = false;
+    bool bound_end = false, bound_start = false;
     for (const json& e : of_phase(t.doc, "X")) {
-      bound |= e["pid"] == flow.second["pid"] && e["tid"] == flow.second["tid"] &&
-               std::abs(e["ts"].get<double>() - flow.second["ts"].get<double>()) < 1e-9;
+      const double ts = e["ts"], end = ts + e["dur"].get<double>();
+      bound_end |= e["pid"] == flow.second["pid"] && e["tid"] == flow.second["tid"] &&
+                   std::abs(ts - flow.second["ts"].get<double>()) < 1e-9;
+      bound_start |= e["pid"] == flow.first["pid"] && e["tid"] == flow.first["tid"] &&
+                     ts <= flow.first["ts"].get<double>() && flow.first["ts"].get<double>() < end;
     }
-    CHECK(bound);
+    CHECK(bound_end);
+    CHECK(bound_start);
   }
 }
 
