@@ -20,7 +20,7 @@ DEFAULT_WORKLOAD="workloads/gemm-1024x1024x1024-bf16-trn2.trn"
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libsystemc-dev verilator
-  libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev doctest-dev
+  libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev doctest-dev libpugixml-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
