@@ -96,27 +96,37 @@ double parse_duration(const std::string& text) {
                                  text + "'");
 }
 
-ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out) {
+ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out,
+                        PhaseLog& log) {
+  log.start("config");
   out.cfg = load_selected_config(ctx, opts.config);
-  const std::string text = read_file(opts.trace);
 
+  log.start("parse");
+  const std::string text = read_file(opts.trace);
   DiagnosticList parse_diags(opts.max_errors);
   const bool parsed = trace::parse_trace(text, opts.trace, out.program, parse_diags);
   parse_diags.print(std::cerr);
   if (!parsed || parse_diags.has_errors()) {
-    std::cerr << fmt::format("{}: {} error(s): the trace does not parse\n", opts.trace,
-                             parse_diags.error_count());
+    const std::string summary = fmt::format("{}: {} error(s): the trace does not parse", opts.trace,
+                                            parse_diags.error_count());
+    std::cerr << summary << "\n";
+    log.fail(parse_diags.items(), summary);
     return ExitCode::kBadInput;
   }
 
+  log.start("static checks");
   DiagnosticList check_diags(opts.max_errors);
   const bool ok = trace::check_program(out.program, out.cfg, text, check_diags);
   check_diags.print(std::cerr);
   if (!ok || check_diags.has_errors()) {
-    std::cerr << fmt::format("{}: {} error(s): the program breaks the rules of config '{}'\n",
-                             opts.trace, check_diags.error_count(), out.cfg.name);
+    const std::string summary =
+        fmt::format("{}: {} error(s): the program breaks the rules of config '{}'", opts.trace,
+                    check_diags.error_count(), out.cfg.name);
+    std::cerr << summary << "\n";
+    log.fail(check_diags.items(), summary);
     return ExitCode::kProgramError;
   }
+  log.pass();
   return ExitCode::kOk;
 }
 

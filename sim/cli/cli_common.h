@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/phase_log.h"
 #include "common/diagnostic.h"
 #include "config/config.h"
 #include "trace/program.h"
@@ -68,10 +69,11 @@ struct CheckedTrace {
 };
 
 // Loads the config, parses and statically checks the trace, printing every diagnostic to
-// stderr. Returns kOk, kBadInput (the trace does not parse) or kProgramError (it parses
-// but breaks a rule of the configured chip). Throws InputError for an unusable config or
-// an unreadable file.
-ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out);
+// stderr and recording the phases "config", "parse" and "static checks" in `log`. Returns
+// kOk, kBadInput (the trace does not parse) or kProgramError (it parses but breaks a rule
+// of the configured chip). Throws InputError for an unusable config or an unreadable file.
+ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out,
+                        PhaseLog& log);
 
 // Writes `text` to `path`, or to stdout when `path` is empty or "-". The file is written
 // next to its final name and renamed into place, so a failed write never leaves half a

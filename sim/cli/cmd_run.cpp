@@ -5,11 +5,13 @@
 #include <optional>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/dynamic_checks.h"
+#include "cli/progress.h"
 #include "cli/rtl_run.h"
 #include "functional/executor.h"
 #include "io/npy.h"
@@ -32,6 +34,8 @@ struct RunOptions {
   RtlOptions rtl;
   std::string timeline;
   timeline::TimelineOptions window;
+  ProgressMode progress = ProgressMode::kAuto;
+  std::string junit;
 };
 
 // Writes the timeline, saying on stderr when the event limit cut it short.
@@ -59,6 +63,80 @@ void dump_outputs(const functional::FunctionalExecutor& executor, const trace::P
         std::filesystem::path(dir) / (program.tensors[t].name + ".npy");
     io::write_npy(path.string(), executor.tensor_array(t));
   }
+}
+
+ExitCode run_trace(const CliContext& ctx, const RunOptions& opts, PhaseLog& log) {
+  CheckedTrace checked;
+  const ExitCode status = load_and_check(ctx, opts.check, checked, log);
+  if (status != ExitCode::kOk) return status;
+  log.start("simulation");
+  bool supported = false;
+  std::vector<Diagnostic> unsupported;
+  const ExitCode ready =
+      prepare_simulation(checked, opts.check.trace, false, supported, &unsupported);
+  if (ready != ExitCode::kOk) {
+    log.fail(unsupported);
+    return ready;
+  }
+  stats::StatsCollector collector(checked.program, checked.cfg);
+  std::vector<events::Observer*> observers{&collector};
+  // Timing-only runs never build the executor: they pay nothing for functional execution.
+  // Built here, before the simulation, so a bad init file is reported as an input error.
+  std::vector<std::uint64_t> addresses;
+  std::optional<functional::FunctionalExecutor> executor;
+  if (opts.functional) {
+    addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
+    executor.emplace(checked.program, checked.cfg, addresses);
+    observers.push_back(&*executor);
+  }
+  std::optional<timeline::TimelineRecorder> recorder;
+  if (!opts.timeline.empty()) {
+    const timeline::TimelineOptions& window = opts.window;
+    if (window.to < window.from) {
+      throw InputError(opts.check.trace, 0, 0,
+                       "--timeline-to is before --timeline-from: the window would be empty");
+    }
+    recorder.emplace(checked.program, checked.cfg, opts.check.trace,
+                     trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr),
+                     window);
+    observers.push_back(&*recorder);
+  }
+  std::optional<RtlRun> rtl;
+  if (!opts.rtl.block.empty()) rtl.emplace(checked, opts.rtl, opts.check);
+  const std::unique_ptr<Progress> progress =
+      make_progress(opts.progress, checked.program.instructions.size());
+  if (progress) observers.push_back(progress.get());
+  if (rtl) rtl->hybrid_started();
+  const CheckedRun run = simulate_with_checks(checked, opts.check, observers, opts.detect_races,
+                                              rtl ? rtl->hooks() : sysc::ModelHooks{});
+  if (rtl) rtl->hybrid_finished(run.result);
+  log.pass();
+  log_findings(log, run, opts.detect_races, "completion");
+  const bool rtl_wrong = rtl && !rtl->data_ok();
+  if (rtl) {
+    log.add("rtl", 0, {},
+            rtl_wrong ? "the RTL computed a wrong result (see the report's rtl section)" : "");
+  }
+
+  log.start("outputs");
+  const sysc::SimulationResult& result = run.result;
+  const stats::RunStats figures =
+      collector.finish(result.seconds, result.completed, result.traffic);
+  // With the JSON on stdout, the human-readable report moves to stderr.
+  std::ostream& report = opts.stats_json == "-" ? std::cerr : std::cout;
+  report << stats::format_report(figures, checked.program);
+  if (rtl) rtl->report(report);
+  if (!opts.stats_json.empty()) {
+    nlohmann::ordered_json json = stats::to_json(figures, checked.program);
+    if (rtl) json["rtl"] = rtl->to_json();
+    write_output(opts.stats_json, json.dump(2) + "\n");
+  }
+  if (recorder) write_timeline(*recorder, opts.timeline);
+  if (executor && !opts.dump_outputs.empty()) {
+    dump_outputs(*executor, checked.program, opts.dump_outputs);
+  }
+  log.pass();
+  return run.findings() || rtl_wrong ? ExitCode::kProgramError : ExitCode::kOk;
 }
 
 }  // namespace
@@ -115,60 +193,11 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->needs(timeline)
       ->check(CLI::PositiveNumber);
+  add_progress_options(*cmd, opts->progress);
+  add_junit_option(*cmd, opts->junit);
   on_selected(*cmd, ctx, [opts, &ctx] {
-    CheckedTrace checked;
-    const ExitCode status = load_and_check(ctx, opts->check, checked);
-    if (status != ExitCode::kOk) return status;
-    bool supported = false;
-    const ExitCode ready = prepare_simulation(checked, opts->check.trace, false, supported);
-    if (ready != ExitCode::kOk) return ready;
-    stats::StatsCollector collector(checked.program, checked.cfg);
-    std::vector<events::Observer*> observers{&collector};
-    // Timing-only runs never build the executor: they pay nothing for functional execution.
-    // Built here, before the simulation, so a bad init file is reported as an input error.
-    std::vector<std::uint64_t> addresses;
-    std::optional<functional::FunctionalExecutor> executor;
-    if (opts->functional) {
-      addresses = trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr);
-      executor.emplace(checked.program, checked.cfg, addresses);
-      observers.push_back(&*executor);
-    }
-    std::optional<timeline::TimelineRecorder> recorder;
-    if (!opts->timeline.empty()) {
-      const timeline::TimelineOptions& window = opts->window;
-      if (window.to < window.from) {
-        throw InputError(opts->check.trace, 0, 0,
-                         "--timeline-to is before --timeline-from: the window would be empty");
-      }
-      recorder.emplace(checked.program, checked.cfg, opts->check.trace,
-                       trace::assign_tensor_addresses(checked.program, checked.cfg.hbm, nullptr),
-                       window);
-      observers.push_back(&*recorder);
-    }
-    std::optional<RtlRun> rtl;
-    if (!opts->rtl.block.empty()) rtl.emplace(checked, opts->rtl, opts->check);
-    if (rtl) rtl->hybrid_started();
-    const CheckedRun run = simulate_with_checks(checked, opts->check, observers, opts->detect_races,
-                                                rtl ? rtl->hooks() : sysc::ModelHooks{});
-    if (rtl) rtl->hybrid_finished(run.result);
-    const sysc::SimulationResult& result = run.result;
-    const stats::RunStats figures =
-        collector.finish(result.seconds, result.completed, result.traffic);
-    // With the JSON on stdout, the human-readable report moves to stderr.
-    std::ostream& report = opts->stats_json == "-" ? std::cerr : std::cout;
-    report << stats::format_report(figures, checked.program);
-    if (rtl) rtl->report(report);
-    if (!opts->stats_json.empty()) {
-      nlohmann::ordered_json json = stats::to_json(figures, checked.program);
-      if (rtl) json["rtl"] = rtl->to_json();
-      write_output(opts->stats_json, json.dump(2) + "\n");
-    }
-    if (recorder) write_timeline(*recorder, opts->timeline);
-    if (executor && !opts->dump_outputs.empty()) {
-      dump_outputs(*executor, checked.program, opts->dump_outputs);
-    }
-    const bool rtl_wrong = rtl && !rtl->data_ok();
-    return run.findings() || rtl_wrong ? ExitCode::kProgramError : ExitCode::kOk;
+    PhaseLog log("trnsim.run", opts->check.trace);
+    return run_logged(log, opts->junit, [&] { return run_trace(ctx, *opts, log); });
   });
 }
 

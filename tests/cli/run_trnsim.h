@@ -16,8 +16,15 @@ struct RunResult {
   std::string err;
 };
 
-// Runs TRNSIM_BINARY with `args` (no shell: arguments are passed as they are).
-RunResult run_trnsim(const std::vector<std::string>& args);
+// Runs TRNSIM_BINARY with `args` (no shell: arguments are passed as they are), in this
+// process's environment plus `env` ("NAME=VALUE" each, replacing a variable of that name).
+RunResult run_trnsim(const std::vector<std::string>& args,
+                     const std::vector<std::string>& env = {});
+
+// The same with stderr on a pseudo-terminal, as when a person runs it (stdout still goes to
+// a file). The terminal is raw: `err` holds the bytes as written, '\r' and '\n' unchanged.
+RunResult run_trnsim_on_terminal(const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env = {});
 
 // A fresh directory, removed with its contents at scope exit.
 class TempDir {
