@@ -72,7 +72,10 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
       "then a simulation with the race detector and the deadlock detector on\n"
       "(docs/checks.md). Prints every error to stderr, or on success a summary to stdout.\n"
       "Exit status: 0 ok, 1 the program breaks a rule of the chip (e.g. out of bounds) or\n"
-      "has a data race or a deadlock, 2 the trace or config cannot be read or parsed.\n\n"
+      "has a data race or a deadlock, 2 the trace or config cannot be read or parsed.\n"
+      "--junit FILE also writes each phase's outcome as a JUnit XML report. While it\n"
+      "simulates, a progress line shows on stderr when that is a terminal, after 2 s\n"
+      "(--progress: always, from the start; --quiet: never).\n\n"
       "Example:\n"
       "  trnsim check --config trn2 workloads/gemm-1024x1024x1024-bf16-trn2.trn");
   add_check_options(*cmd, opts->check);

@@ -154,7 +154,10 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
       "--rtl pe_array runs every matmul through the verilated RTL array (a config of a\n"
       "built array size, e.g. tiny) and compares with the SystemC model alone (docs/rtl.md).\n"
       "Exit status 1 when the program deadlocks, with --check has a data race, or with\n"
-      "--rtl the RTL computed a wrong result.\n\n"
+      "--rtl the RTL computed a wrong result.\n"
+      "--junit FILE also writes each phase's outcome as a JUnit XML report. While it\n"
+      "simulates, a progress line shows on stderr when that is a terminal, after 2 s\n"
+      "(--progress: always, from the start; --quiet: never).\n\n"
       "Example:\n"
       "  trnsim run --config trn2 --stats-json stats.json "
       "workloads/gemm-1024x1024x1024-bf16-trn2.trn");
