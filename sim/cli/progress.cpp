@@ -1,5 +1,6 @@
 #include "cli/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,6 +80,10 @@ bool progress_settings(ProgressMode mode, ProgressSettings& settings) {
   if (mode == ProgressMode::kAuto && !settings.terminal) return false;
   settings.delay_seconds = mode == ProgressMode::kAuto ? delay_from_environment() : 0;
   settings.redraw_seconds = settings.terminal ? kTerminalRedrawSeconds : kLineSeconds;
+  winsize size{};
+  if (settings.terminal && ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0) {
+    settings.columns = size.ws_col;
+  }
   return true;
 }
 
@@ -140,8 +145,12 @@ void Progress::finish() {
 }
 
 void Progress::draw(double now, bool final) {
-  const std::string line = format_line(m_simulated, m_done, m_total, now - m_start, final);
+  std::string line = format_line(m_simulated, m_done, m_total, now - m_start, final);
   if (m_settings.terminal) {
+    // One column short: some terminals wrap as soon as the last column is written.
+    if (m_settings.columns > 1 && line.size() >= m_settings.columns) {
+      line.resize(m_settings.columns - 1);
+    }
     // Blank what a longer previous line would leave behind.
     const std::size_t pad = m_width > line.size() ? m_width - line.size() : 0;
     m_out << '\r' << line << std::string(pad, ' ') << std::flush;

@@ -38,6 +38,8 @@ struct ProgressSettings {
   bool terminal = false;      // redraw one line in place; else print whole lines
   double delay_seconds = 0;   // wall time before the first line
   double redraw_seconds = 0;  // wall time between two lines
+  // Terminal: its width. A line cut to fit never wraps, so '\r' always returns to its start.
+  std::size_t columns = 0;  // 0: unknown, nothing cut
 };
 
 // Where progress goes for `mode` in this process: nothing (false) under --quiet, or in

@@ -129,3 +129,16 @@ TEST_CASE("progress: a run that ends before the delay prints nothing") {
   }
   CHECK(out.str().empty());
 }
+
+TEST_CASE("progress: a line wider than the terminal is cut to fit") {
+  std::ostringstream out;
+  ProgressSettings settings;
+  settings.terminal = true;
+  settings.redraw_seconds = 0.25;
+  settings.columns = 21;
+  Progress p(10, settings, out, [] { return 0.0; });
+  complete(p, 1, 1e-6);
+  CHECK(out.str() == "\rsimulated 1.000 us |");  // 20 characters
+  p.finish();
+  CHECK(out.str().ends_with("\r" + std::string(20, ' ') + "\r"));
+}
