@@ -106,8 +106,9 @@ TEST_CASE("SvgChart: id, title, axes, series and legend, with text from data esc
   CHECK(count(svg, "<polyline") == 2);
   // A step line holds each value over its bin: 6 points. The plot area is x 112..932 and
   // y 308..48 (bottom to top); 300 ns of the 1 us axis is 246 px, 50 % is 130 px.
-  CHECK(count(svg, "<polyline points=\"112.0,308.0 358.0,308.0 358.0,178.0 604.0,178.0 "
-                   "604.0,48.0 850.0,48.0\"") == 1);
+  CHECK(count(svg,
+              "<polyline points=\"112.0,308.0 358.0,308.0 358.0,178.0 604.0,178.0 "
+              "604.0,48.0 850.0,48.0\"") == 1);
   CHECK(count(svg, "<circle") == 1);
   CHECK(count(svg, "<title>a &amp; b</title>") == 1);
   CHECK(count(svg, "x&lt;y") == 2);  // tooltip and label
