@@ -146,7 +146,7 @@ std::string summary_section(const StatsFile& s) {
     const Roofline& r = *s.roofline;
     t += row("Roofline",
              fmt::format("{}-bound at {:.3g} FLOP/B (ridge {:.3g} FLOP/B); {} of "
-                         "the bound {}",
+                         "its bound of {}",
                          html(r.bound), r.arithmetic_intensity, r.ridge_intensity,
                          percent(r.fraction_of_bound), format_si(r.bound_flops_per_s, "FLOP/s")));
   }
@@ -192,7 +192,8 @@ std::string stalls_section(const StatsFile& s) {
       "share of the elapsed time per stream of the engine kind. <code>engine_busy</code> (the "
       "engine's own initiation interval) is not idle time and is left out.</p>\n";
   if (s.engines.empty()) return out + "<p>No engine ran.</p>\n</section>\n";
-  // Reasons in the order the file gives them, over all engine kinds.
+  // Reasons in the order the file gives them; the legend names only those that some engine
+  // waited for.
   std::vector<std::string> reasons;
   for (const EngineSummary& e : s.engines) {
     for (const auto& [reason, seconds] : e.stall_seconds) {
@@ -202,6 +203,13 @@ std::string stalls_section(const StatsFile& s) {
       }
     }
   }
+  std::erase_if(reasons, [&](const std::string& reason) {
+    return std::none_of(s.engines.begin(), s.engines.end(), [&](const EngineSummary& e) {
+      return std::any_of(e.stall_seconds.begin(), e.stall_seconds.end(), [&](const auto& stall) {
+        return stall.first == reason && stall.second > 0;
+      });
+    });
+  });
   auto share = [&](const EngineSummary& e, double seconds) {
     const double denominator =
         s.seconds * static_cast<double>(std::max<std::uint64_t>(e.streams, 1));

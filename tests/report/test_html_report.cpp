@@ -124,3 +124,15 @@ TEST_CASE("html report: a deadlocked run and a run without HBM bytes") {
   CHECK(count(page, "The run's point is not drawn") == 1);
   CHECK(count(page, "No instruction waited before issue.") == 1);
 }
+
+TEST_CASE("html report: the stall legend names only reasons some engine waited for") {
+  auto j = stats_v2();
+  j["engines"]["act"]["stall_seconds"]["psum_port_conflict"] = 0.0;  // its only non-zero
+  const std::string stalls = svg_with_id(page_of(j), kStallsChartId);
+  CHECK(count(stalls, "psum_port_conflict") == 0);
+  CHECK(count(stalls, ">psum_bank_busy</text>") == 1);
+  // In file order, not in the order engines first waited for them: pe, the first engine,
+  // waited for psum_bank_busy, and only act for psum_port_conflict, which comes first.
+  const std::string all = svg_with_id(page_of(stats_v2()), kStallsChartId);
+  CHECK(all.find(">psum_port_conflict</text>") < all.find(">psum_bank_busy</text>"));
+}
