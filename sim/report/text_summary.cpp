@@ -1,7 +1,5 @@
 #include "report/text_summary.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "report/svg_chart.h"
