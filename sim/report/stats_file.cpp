@@ -1,5 +1,6 @@
 #include "report/stats_file.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -188,6 +189,9 @@ int read_schema_version(const Reader& r, const json& j) {
 
 StatsFile parse_stats_json(const std::string& path, const std::string& text) {
   const Reader r(path);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    r.fail("not a trnsim stats file: the file is empty");
+  }
   json j;
   try {
     j = json::parse(text);
@@ -247,6 +251,10 @@ StatsFile parse_stats_json(const std::string& path, const std::string& text) {
 }
 
 StatsFile read_stats_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path, 0, 0, "is a directory, not a stats file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, 0, "cannot open the stats file for reading");
   std::ostringstream text;

@@ -69,6 +69,7 @@ TEST_CASE("stats file: version 1 has no timeseries, top_waits or roofline") {
 
 TEST_CASE("stats file: not JSON, not an object, no schema_version: not a trnsim stats file") {
   CHECK(contains(error_of("{\"schema"), "s.json: error: not a trnsim stats file: not valid JSON"));
+  CHECK(contains(error_of(" \n"), "s.json: error: not a trnsim stats file: the file is empty"));
   CHECK(contains(error_of("[1, 2]"),
                  "s.json: error: not a trnsim stats file: expected a JSON object"));
   CHECK(contains(error_of("{\"name\": \"x\"}"),
@@ -107,12 +108,19 @@ TEST_CASE("stats file: a missing or mistyped key is named by its path") {
   CHECK(contains(error_of(negative.dump()), "expected a non-negative integer at 'cycles'"));
 }
 
-TEST_CASE("stats file: an unreadable file is named") {
+TEST_CASE("stats file: a missing file or a directory is named") {
   try {
     read_stats_file("/nonexistent/stats.json");
     FAIL("expected an InputError");
   } catch (const InputError& e) {
     CHECK(contains(e.diagnostics().to_string(), "/nonexistent/stats.json: error: cannot open"));
+  }
+  const std::string dir = TRNSIM_TEST_DATA_DIR "/report/data";
+  try {
+    read_stats_file(dir);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(contains(e.diagnostics().to_string(), dir + ": error: is a directory, not a stats file"));
   }
 }
 
