@@ -23,6 +23,10 @@ PACKAGES=(
   libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev doctest-dev libpugixml-dev
 )
 
+# Only `test` needs these: the browser tests (label browser) render the HTML report with
+# headless Chromium. The `run` quick start does not install a browser.
+TEST_PACKAGES=(chromium)
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 2; }
 
@@ -30,17 +34,18 @@ usage() {
   sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
+# install_missing_packages PACKAGE...
 install_missing_packages() {
   command -v dpkg-query >/dev/null ||
     die "dpkg-query not found: this script targets Debian 12; install the packages in docs/building.md by hand"
   local missing=() pkg
-  for pkg in "${PACKAGES[@]}"; do
+  for pkg in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$pkg")
     fi
   done
   if ((${#missing[@]} == 0)); then
-    log "All ${#PACKAGES[@]} build dependencies are installed"
+    log "All $# dependencies are installed"
     return
   fi
   local sudo=()
@@ -86,7 +91,11 @@ main() {
   esac
 
   cd "$ROOT"
-  install_missing_packages
+  if [[ "$command" == test ]]; then
+    install_missing_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  else
+    install_missing_packages "${PACKAGES[@]}"
+  fi
   configure_and_build "$build_dir" "$sanitize"
 
   if [[ "$command" == run ]]; then

@@ -93,7 +93,8 @@ int run(int argc, char** argv) {
       "  trnsim check workloads/gemm-1024x1024x1024-bf16-trn2.trn\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn\n"
       "  trnsim config list\n"
-      "  trnsim compare out.npy expected.npy --rtol 1e-3\n\n"
+      "  trnsim compare out.npy expected.npy --rtol 1e-3\n"
+      "  trnsim report stats.json --html report.html\n\n"
       "Exit status: 0 ok; 1 the program is wrong (static check violation, deadlock);\n"
       "2 bad input (parse, config or usage error); 3 regression mismatch.\n"
       "Run 'trnsim COMMAND --help' for a command's options. Documentation: docs/cli.md");
@@ -106,6 +107,7 @@ int run(int argc, char** argv) {
   cli::add_config_command(app, ctx);
   cli::add_gen_command(app, ctx);
   cli::add_compare_command(app, ctx);
+  cli::add_report_command(app, ctx);
 
   if (auto error = command_word_error(app, argc, argv)) {
     std::cerr << *error;
