@@ -1,5 +1,6 @@
 // The hand-written stats fixture (data/stats_v2.json) and variants of it for the report
-// tests: the same figures as schema version 1, or with one key changed.
+// tests: the same figures as schema version 1, or with one key changed; and a counter of
+// substrings for checking the SVG and HTML written.
 #pragma once
 
 #include <fstream>
@@ -32,6 +33,14 @@ inline nlohmann::ordered_json stats_v1() {
   j.erase("top_waits");
   j.erase("roofline");
   return j;
+}
+
+// How many times `part` occurs in `text` (overlapping occurrences count).
+inline std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
 }
 
 }  // namespace trnsim::test

@@ -12,13 +12,6 @@ using namespace trnsim::test;
 
 namespace {
 
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
-}
-
 // The markup of the <svg> element with `id` ("" when there is none).
 std::string svg_with_id(const std::string& page, const std::string& id) {
   const std::size_t start = page.find("<svg id=\"" + id + "\"");

@@ -4,17 +4,12 @@
 #include <string>
 
 #include "report/svg_chart.h"
+#include "report_fixtures.h"
 
 using namespace trnsim::report;
+using namespace trnsim::test;
 
 namespace {
-
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
-    ++n;
-  return n;
-}
 
 std::vector<std::string> labels(const Axis& a) {
   std::vector<std::string> out;
