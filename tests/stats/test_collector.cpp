@@ -48,9 +48,9 @@ struct Collected {
 //   a DMA slice moving 1600 B from HBM on one of the core's 16 DMA engines, holding it for
 //     [0, 100] ns (20 ns of that held back by the HBM) and landing at 160 ns;
 //   a link packet [100, 200] ns of 800 B.
-Collected collect() {
+Collected collect(const std::string& file = "two.trn") {
   Collected c;
-  c.program = trace::parse_trace(kTwoCores, "two.trn");
+  c.program = trace::parse_trace(kTwoCores, file);
   REQUIRE(c.program.instructions.size() == 3);
   config::SystemConfig cfg;
   stats::StatsCollector collector(c.program, cfg);
@@ -183,4 +183,12 @@ TEST_CASE("collector: the report lists the longest waits by file and line") {
   // Two cores: the per-stream table, its times in the unit of the elapsed time (ns).
   CHECK(report.find("busy ns") != std::string::npos);
   CHECK(report.find("busy %") != std::string::npos);
+}
+
+TEST_CASE("collector: without a file name, a wait is named by its instruction index") {
+  const Collected c = collect("");
+  const std::string report = stats::format_report(c.stats, c.program);
+  CAPTURE(report);
+  CHECK(report.find("  instruction 1  chip0.core0 act  activation  waited") != std::string::npos);
+  CHECK(stats::to_json(c.stats, c.program)["top_waits"][0]["file"] == "");
 }
