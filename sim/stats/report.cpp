@@ -98,7 +98,7 @@ std::string engine_table(const RunStats& r) {
     }
     t.add_row(std::move(row));
   }
-  return "\n" + t.render();
+  return fmt::format("\n{}", t.render());
 }
 
 // One line per instruction stream, for programs of several cores or DMA queues. DMA queues
@@ -123,7 +123,7 @@ std::string stream_table(const RunStats& r, const trace::Program& program) {
          dma ? in_unit(s.dma_engine_wait_seconds, u) : "-",
          dma ? in_unit(s.link_wait_seconds, u) : "-"});
   }
-  return "\n" + t.render();
+  return fmt::format("\n{}", t.render());
 }
 
 std::string wait_location(const WaitRecord& w, const RunStats& r, const trace::Program& program) {
