@@ -55,6 +55,9 @@ struct TransferEvent {
   std::uint8_t queue = 0;
   double start = 0;  // first byte moves
   double end = 0;    // last byte landed
+  // The engine could take its next slice: its streaming is over (latencies still to come
+  // until `end`). An engine's [start, engine_free] intervals never overlap.
+  double engine_free = 0;
   std::uint64_t bytes = 0;
   isa::Memory src = isa::Memory::kHbm;
   isa::Memory dst = isa::Memory::kSbuf;

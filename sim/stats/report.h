@@ -9,9 +9,10 @@
 
 namespace trnsim::stats {
 
-inline constexpr int kStatsSchemaVersion = 1;
+inline constexpr int kStatsSchemaVersion = 2;
 
-// Human-readable summary: time, compute, DMA and HBM figures, per-engine busy and stalls.
+// Human-readable summary: time, compute, DMA and HBM figures, the roofline, per-engine busy
+// and stalls, per-stream figures and the instructions that waited longest.
 std::string format_report(const RunStats& r, const trace::Program& program);
 
 // The machine-readable figures; schema in docs/stats.md.

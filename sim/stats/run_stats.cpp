@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "config/derived.h"
 
@@ -17,10 +18,28 @@ std::size_t slot(std::uint32_t core, isa::Engine engine, std::uint8_t queue) {
   return core * kSlotsPerCore + (engine == isa::Engine::kDma ? e + queue : e);
 }
 
+// The series of the collector's TimeBins: engine kinds first, indexed by isa::Engine.
+constexpr std::size_t kHbmSeries = isa::kNumEngines;
+constexpr std::size_t kLinkSeries = isa::kNumEngines + 1;
+constexpr std::size_t kNumSeries = isa::kNumEngines + 2;
+
+// Per-bin sums divided by `per_bin` (0 when it is not positive), the first `bins` of them.
+std::vector<double> scaled(const std::vector<double>& sums, std::size_t bins, double per_bin) {
+  std::vector<double> out(bins, 0.0);
+  if (per_bin > 0) {
+    for (std::size_t b = 0; b < bins; ++b)
+      out[b] = sums[b] / per_bin;
+  }
+  return out;
+}
+
 }  // namespace
 
 StatsCollector::StatsCollector(const trace::Program& program, const config::SystemConfig& cfg)
-    : m_program(program), m_cfg(cfg), m_stream_of(program.cores.size() * kSlotsPerCore, -1) {}
+    : m_program(program),
+      m_cfg(cfg),
+      m_stream_of(program.cores.size() * kSlotsPerCore, -1),
+      m_bins(kNumSeries) {}
 
 StreamStats& StatsCollector::stream(std::uint32_t core_index, isa::Engine engine,
                                     std::uint8_t queue) {
@@ -56,6 +75,11 @@ void StatsCollector::on_issue(const events::InstructionEvent& e) {
   s.flops += e.flops;
   s.bytes += e.bytes;
   m_peak_seconds += peak_seconds(e);
+  m_top_waits.offer(e);
+  // DMA queues only sequence; their engines' busy time comes from the transfer slices.
+  if (e.engine != isa::Engine::kDma) {
+    m_bins.add(static_cast<std::size_t>(e.engine), e.issue, e.busy_end, e.busy_end - e.issue);
+  }
 }
 
 void StatsCollector::on_complete(const events::InstructionEvent& e) {
@@ -70,6 +94,18 @@ void StatsCollector::on_transfer(const events::TransferEvent& e) {
   StreamStats& s = stream(e.core_index, isa::Engine::kDma, e.queue);
   s.dma_engine_wait_seconds += e.engine_wait;
   s.link_wait_seconds += e.link_wait;
+  // The engine's busy time as `engines.dma.busy` counts it (its streaming, not the time the
+  // HBM held it back), over the interval it held the engine; the latencies until `end`
+  // leave the engine free for the next slice.
+  const double streaming = std::max(0.0, e.engine_free - e.start - e.hbm_wait);
+  m_bins.add(static_cast<std::size_t>(isa::Engine::kDma), e.start, e.engine_free, streaming);
+  if (e.src == isa::Memory::kHbm || e.dst == isa::Memory::kHbm) {
+    m_bins.add(kHbmSeries, e.start, e.end, static_cast<double>(e.bytes));
+  }
+}
+
+void StatsCollector::on_link(const events::LinkEvent& e) {
+  m_bins.add(kLinkSeries, e.start, e.end, static_cast<double>(e.bytes));
 }
 
 RunStats StatsCollector::finish(double seconds, bool completed,
@@ -127,6 +163,33 @@ RunStats StatsCollector::finish(double seconds, bool completed,
   r.hbm_wait_seconds = m_hbm_wait;
   r.engine_wait_seconds = m_engine_wait;
   r.link_wait_seconds = m_link_wait;
+
+  // Time series, up to the end of the run.
+  TimeBins bins = m_bins;
+  bins.cover(seconds);
+  TimeSeries& ts = r.timeseries;
+  ts.bin_seconds = bins.bin_seconds();
+  ts.bins = bins.bins_up_to(seconds);
+  for (const EngineTotals& t : r.engines) {
+    const std::size_t k = static_cast<std::size_t>(t.engine);
+    const double units = t.engine == isa::Engine::kDma ? traffic.dma_engines : t.streams;
+    ts.busy[k] = scaled(bins.sums(k), ts.bins, ts.bin_seconds * units);
+    // A share; rounding in the spreading must not show a fully busy bin above 1.
+    for (double& share : ts.busy[k])
+      share = std::min(share, 1.0);
+  }
+  ts.hbm_bytes_per_s = scaled(bins.sums(kHbmSeries), ts.bins, ts.bin_seconds);
+  ts.link_bytes_per_s = scaled(bins.sums(kLinkSeries), ts.bins, ts.bin_seconds);
+
+  r.top_waits = m_top_waits.sorted();
+
+  std::set<std::uint32_t> chips;
+  for (const trace::CoreSection& c : m_program.cores)
+    chips.insert(c.id.chip);
+  const double hbm_bytes =
+      static_cast<double>(traffic.hbm_bytes_read) + static_cast<double>(traffic.hbm_bytes_written);
+  r.roofline = make_roofline(r.flops, hbm_bytes, seconds, r.peak_flops,
+                             m_cfg.hbm.bandwidth_gb_s * 1e9 * static_cast<double>(chips.size()));
   return r;
 }
 

@@ -1,5 +1,5 @@
 // The figures of one simulation run, collected from model events by StatsCollector and
-// turned into the terminal report (report.h) and the --stats-json file (stats_json.h).
+// turned into the terminal report (report.h) and the --stats-json document (also report.h).
 // Their meaning and the JSON schema are documented in docs/stats.md.
 #pragma once
 
@@ -11,6 +11,9 @@
 #include "config/config.h"
 #include "events/observer.h"
 #include "events/traffic.h"
+#include "stats/roofline.h"
+#include "stats/time_bins.h"
+#include "stats/top_waits.h"
 #include "trace/program.h"
 
 namespace trnsim::stats {
@@ -41,6 +44,19 @@ struct EngineTotals {
   std::array<double, events::kNumStallReasons> stall_seconds{};
 };
 
+// How the run's activity spread over time, in bins of equal width (stats/time_bins.h).
+// Engine busy shares are 0..1; the traffic series are in bytes per second.
+struct TimeSeries {
+  double bin_seconds = 0;
+  std::size_t bins = 0;  // bins * bin_seconds >= elapsed time
+  // Indexed by isa::Engine; empty for engine kinds that did not run. Busy time inside the
+  // bin / (bin width * streams of that kind); for DMA, the DMA engines' streaming on
+  // transfer slices over the DMA engines of the program's cores.
+  std::array<std::vector<double>, isa::kNumEngines> busy;
+  std::vector<double> hbm_bytes_per_s;   // DMA slices that read or write HBM
+  std::vector<double> link_bytes_per_s;  // serialized on any link port
+};
+
 struct RunStats {
   std::string trace;
   std::string config;
@@ -67,6 +83,10 @@ struct RunStats {
 
   std::vector<StreamStats> streams;   // sorted by core, engine, queue
   std::vector<EngineTotals> engines;  // one per engine kind that ran
+
+  TimeSeries timeseries;
+  std::vector<WaitRecord> top_waits;  // longest first, at most TopWaits::kDefaultLimit
+  Roofline roofline;
 };
 
 // Listens to a run and accumulates per-stream figures.
@@ -77,6 +97,7 @@ class StatsCollector : public events::Observer {
   void on_issue(const events::InstructionEvent& e) override;
   void on_complete(const events::InstructionEvent& e) override;
   void on_transfer(const events::TransferEvent& e) override;
+  void on_link(const events::LinkEvent& e) override;
 
   // Completes the figures once the run is over.
   RunStats finish(double seconds, bool completed, const events::MemoryTraffic& traffic) const;
@@ -94,6 +115,8 @@ class StatsCollector : public events::Observer {
   double m_hbm_wait = 0;
   double m_engine_wait = 0;
   double m_link_wait = 0;
+  TimeBins m_bins;  // series: one per engine kind, then kHbmSeries, kLinkSeries
+  TopWaits m_top_waits;
 };
 
 }  // namespace trnsim::stats

@@ -61,6 +61,7 @@ void DmaQueue::slices_done(std::uint32_t instruction, const DmaSliceDone* done, 
     t.queue = f.ev.queue;
     t.start = seconds(d.start);
     t.end = seconds(d.end);
+    t.engine_free = seconds(d.free_at);
     t.bytes = d.bytes;
     t.src = f.plan.src_memory;
     t.dst = f.plan.dst_memory;

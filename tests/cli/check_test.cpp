@@ -141,14 +141,14 @@ TEST_CASE("run: simulates, prints the report and writes --stats-json") {
   TempDir dir;
   const std::string trace = dir.write("tile.trn", read_text(kTileTracePath));
   const std::string stats = dir.file("stats.json");
-  const RunResult r =
-      expect_ok({"run", "--stats-json", stats, trace},
-                {"instr   5\n", "cycles at 1.2 GHz", "MFU", "TensorE", "semaphore_wait"});
+  const RunResult r = expect_ok({"run", "--stats-json", stats, trace},
+                                {"instr   5\n", "cycles at 1.2 GHz", "MFU", "TensorE",
+                                 "semaphore_wait", "roofline  ", "longest waits"});
   REQUIRE(r.exit_code == 0);
 
   // The schema of docs/stats.md.
   const auto j = nlohmann::json::parse(read_text(stats));
-  CHECK(j["schema_version"] == 1);
+  CHECK(j["schema_version"] == 2);
   CHECK(j["trace"] == trace);
   CHECK(j["config"] == "trn2");
   CHECK(j["completed"] == true);
@@ -177,6 +177,13 @@ TEST_CASE("run: simulates, prints the report and writes --stats-json") {
   CHECK(j["streams"][1]["engine"] == "act");
   CHECK(j["streams"][2]["engine"] == "dma");
   CHECK(j["streams"][3]["queue"] == 1);
+  // Schema 2: activity over time, the longest waits, the roofline.
+  CHECK(j["timeseries"]["bins"].get<std::size_t>() <= 256);
+  CHECK(j["timeseries"]["busy"]["pe"].size() == j["timeseries"]["bins"]);
+  REQUIRE(j["top_waits"].size() == 3);  // matmul, activation and store waited for semaphores
+  CHECK(j["top_waits"][0]["file"] == trace);
+  CHECK(j["top_waits"][0]["reason"] == "semaphore_wait");
+  CHECK(j["roofline"]["flops"] == 16777216);
 
   // Deterministic: a second run writes the same bytes.
   const std::string again = dir.file("again.json");
