@@ -15,6 +15,9 @@ namespace {
 
 constexpr double kChartWidth = 960;
 constexpr double kTimeChartHeight = 340;
+// The utilisation chart: margins and axis, plus one lane per engine kind.
+constexpr double kLaneChartBase = 110;
+constexpr double kLaneHeight = 48;
 constexpr double kRooflineHeight = 420;
 constexpr double kStallRowHeight = 40;    // per engine kind
 constexpr double kStallChartFrame = 112;  // legend, axis and margins around the rows
@@ -171,17 +174,42 @@ std::string utilisation_section(const StatsFile& s) {
   if (!s.timeseries) return out + needs_v2(s, "Engine utilisation over time") + "</section>\n";
   const Timeseries& t = *s.timeseries;
   out += fmt::format(
-      "<p class=\"caption\">Share of each engine kind busy in bins of {}, averaged over its "
-      "streams (DMA: the DMA engines' transfer time).</p>\n",
+      "<p class=\"caption\">One lane per engine kind: the filled height of each bin of {} is "
+      "the share of the time that kind was busy, averaged over its streams (DMA: the DMA "
+      "engines' transfer time). Where lanes are filled at the same time, the engines "
+      "overlapped.</p>\n",
       format_si(t.bin_seconds, "s"));
-  SvgChart chart(kUtilisationChartId, "Engine utilisation over time, per engine kind", time_axis(t),
-                 percent_axis("busy", 1.0), kChartWidth, kTimeChartHeight);
-  std::vector<LegendEntry> legend;
-  for (const auto& [engine, values] : t.busy) {
-    chart.add_steps(values, 0, t.bin_seconds, engine_color(engine), engine);
-    legend.push_back({engine, engine_color(engine)});
+  std::vector<std::string> names;
+  for (const auto& [engine, values] : t.busy)
+    names.push_back(engine);
+  const double height =
+      std::max(kTimeChartHeight, kLaneChartBase + kLaneHeight * static_cast<double>(names.size()));
+  SvgChart chart(kUtilisationChartId, "Engine utilisation over time, one lane per engine kind",
+                 time_axis(t), category_axis("engine", names), kChartWidth, height);
+  // Lane k spans [n-k-1, n-k] in data y; a bin fills it from the bottom up to its share
+  // (a little short of the top, so that lanes stay apart). Runs of equal bins are one rect.
+  constexpr double kLaneFill = 0.85;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const std::vector<double>& values = t.busy[k].second;
+    const double bottom = static_cast<double>(names.size() - k - 1);
+    const std::string color = engine_color(names[k]);
+    chart.add_rect(0, t.bin_seconds * static_cast<double>(values.size()), bottom,
+                   bottom + kLaneFill, "#eef0f3", names[k] + " lane");
+    for (std::size_t i = 0; i < values.size();) {
+      std::size_t j = i + 1;
+      while (j < values.size() && values[j] == values[i])
+        ++j;
+      if (values[i] > 0) {
+        chart.add_rect(t.bin_seconds * static_cast<double>(i),
+                       t.bin_seconds * static_cast<double>(j), bottom,
+                       bottom + kLaneFill * std::min(1.0, values[i]), color,
+                       fmt::format("{} {} busy from {} to {}", names[k], percent(values[i]),
+                                   format_si(t.bin_seconds * static_cast<double>(i), "s"),
+                                   format_si(t.bin_seconds * static_cast<double>(j), "s")));
+      }
+      i = j;
+    }
   }
-  chart.set_legend(std::move(legend));
   return out + chart.render() + "</section>\n";
 }
 

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 #include "report/html_report.h"
 #include "report_fixtures.h"
 
@@ -32,7 +34,13 @@ TEST_CASE("html report: a version-2 file gets all four charts") {
 
   const std::string utilisation = svg_with_id(page, kUtilisationChartId);
   CHECK(count(utilisation, "<title id=\"chart-utilisation-title\">") == 1);
-  CHECK(count(utilisation, "<polyline") == 4);     // pe, act, sync, dma
+  // A lane per engine kind (pe, act, sync, dma), each with its busy bins.
+  for (const char* engine : {"pe", "act", "sync", "dma"}) {
+    INFO(engine);
+    CHECK(count(utilisation, fmt::format("<title>{} lane</title>", engine)) == 1);
+    CHECK(count(utilisation, fmt::format("<title>{} ", engine)) > 1);
+  }
+  CHECK(count(utilisation, " lane</title>") == 4);
   CHECK(count(utilisation, ">3 µs</text>") == 1);  // 12 bins of 250 ns
 
   // Stalls: pe 3 reasons (semaphore, sbuf port, psum bank), act 2, sync 1, dma 2; engine_busy
