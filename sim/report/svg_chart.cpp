@@ -258,7 +258,9 @@ void SvgChart::add_point(double x, double y, const std::string& color, const std
       "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"1.5\">"
       "{}</circle>\n",
       coord(px(x)), coord(py(y)), kRadius, escape_xml(color), tooltip(label));
-  add_label(x, y, label, color);
+  // Below and to the right: the one chart with points (the roofline) has them under a line.
+  constexpr double kLabelDrop = 18;
+  add_label(x, y, label, color, 8, kLabelDrop);
 }
 
 void SvgChart::add_label(double x, double y, const std::string& text, const std::string& color,

@@ -69,7 +69,7 @@ class SvgChart {
   // A rectangle spanning [x0, x1] x [y0, y1] in data units.
   void add_rect(double x0, double x1, double y0, double y1, const std::string& color,
                 const std::string& tooltip);
-  // A filled circle marker with a text label beside it.
+  // A filled circle marker with a text label below and to the right of it.
   void add_point(double x, double y, const std::string& color, const std::string& label);
   // Text offset by (dx, dy) pixels from a data position; drawn to the left of the position
   // instead when it would run past the plot's right edge.
