@@ -222,21 +222,24 @@ TEST_CASE("report in a browser: the rendered DOM has the four charts with their 
   CHECK(count(dom, "<table class=\"waits\">") == 1);
 }
 
-TEST_CASE("report in a browser: a version-1 file from 'trnsim run' shows the stall chart") {
+TEST_CASE("report in a browser: a file from 'trnsim run' shows all four charts") {
   const std::string chromium = chromium_or_skip();
   TempDir dir;
   const std::string stats = dir.file("stats.json");
   expect_ok({"run", "--stats-json", stats, kTileTracePath});
-  const std::string html = write_page(dir, stats, "v1.html");
+  const std::string html = write_page(dir, stats, "run.html");
   const BrowserRun r = run_chromium(chromium, "--dump-dom", file_url(html));
   INFO(describe(r));
   REQUIRE(!r.timed_out);
   REQUIRE(r.exit_code == 0);
+  CHECK(count(r.out, "This stats file has schema version 1") == 0);
+  // The tile runs pe, act and DMA: a lane each, with busy bins.
+  const std::string utilisation = svg_with_id(r.out, "chart-utilisation");
+  CHECK(count(utilisation, " lane</title>") == 3);
+  CHECK(count(utilisation, "busy from") >= 3);
   const std::string stalls = svg_with_id(r.out, "chart-stalls");
-  CHECK(count(stalls, "<rect") >= 2);  // plot area and clip, plus any stall bars
-  CHECK(count(stalls, "<text") > 0);
-  if (count(read_text(stats), "\"schema_version\": 1") == 1) {
-    CHECK(count(r.out, "This stats file has schema version 1") == 1);
-    CHECK(svg_with_id(r.out, "chart-roofline").empty());
-  }
+  CHECK(count(stalls, "semaphore_wait") > 0);
+  CHECK(count(svg_with_id(r.out, "chart-roofline"), "<circle") == 1);
+  CHECK(count(svg_with_id(r.out, "chart-bandwidth"), "<polyline") == 2);
+  CHECK(count(r.out, "<table class=\"waits\">") == 1);
 }
