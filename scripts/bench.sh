@@ -9,6 +9,12 @@
 #   scripts/bench.sh network [ARGS...] a 64-chip all-reduce of 256 MiB (trn2-64): wall
 #                                      time, packet hops/s, peak RSS (ARGS: --config,
 #                                      --bytes, --algo ring|2d|tree)
+#   scripts/bench.sh speed [--reference REV] [--json FILE] [--max-drop F] [--repeat N]
+#                                      the simulator's own speed on a fixed set of workloads
+#                                      (instructions/s, cycles/s, peak RSS) against a build of
+#                                      commit REV (default: bench/speed-reference) measured in
+#                                      the same run; fails when this tree is more than F
+#                                      (0.30) slower or bigger on any workload (CI runs it)
 #
 # Builds the benchmark in Release (-O2) into build-bench/, then runs it; ARGS go to the
 # parse or rtl benchmark (e.g. --instructions 2000000 --repeat 5; --matmuls 5000). rtl also
@@ -23,7 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build-bench"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build_target() {
   local target="$1"
@@ -32,6 +38,55 @@ build_target() {
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DTRNSIM_BUILD_TESTS=OFF "$@" >/dev/null
   cmake --build "$BUILD" --target "$target"
+}
+
+# The reference commit: REV, or the first word of bench/speed-reference that is not a
+# comment.
+reference_revision() {
+  if [[ -n "${1:-}" ]]; then
+    printf '%s\n' "$1"
+  else
+    grep -v '^[[:space:]]*#' "$ROOT/bench/speed-reference" | awk 'NF { print $1; exit }'
+  fi
+}
+
+speed() {
+  local rev="" json="$BUILD/speed.json" extra=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --reference) rev="$2"; shift ;;
+      --json) json="$2"; shift ;;
+      --max-drop|--repeat) extra+=("$1" "$2"); shift ;;
+      *) printf 'bench: error: speed: unknown option %s\n' "$1" >&2; exit 2 ;;
+    esac
+    shift
+  done
+  rev="$(reference_revision "$rev")"
+  local commit
+  if ! commit="$(git -C "$ROOT" rev-parse --verify --quiet "$rev^{commit}")"; then
+    printf 'bench: error: speed: the reference %s is not a commit of this clone (a shallow clone? fetch it, or pass --reference REV)\n' "$rev" >&2
+    exit 2
+  fi
+  # Sources inside the tree's root, built in a folder named like this tree's: with ccache's
+  # base_dir at the root, unchanged files compile to cache hits.
+  export CCACHE_BASEDIR="$ROOT"
+  build_target trnsim -DTRNSIM_BUILD_RTL=OFF
+  cmake --build "$BUILD" --target trnsim_bench_speed
+  local ref_src="$ROOT/build-bench-reference/src"
+  if [[ "$(cat "$ref_src/.commit" 2>/dev/null)" != "$commit" || ! -x "$ref_src/build-bench/trnsim" ]]; then
+    log "Building the reference trnsim at ${commit:0:12} (Release, -O2) in build-bench-reference/"
+    rm -rf "$ref_src"
+    mkdir -p "$ref_src"
+    git -C "$ROOT" archive "$commit" | tar -x -C "$ref_src"
+    cmake -S "$ref_src" -B "$ref_src/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DTRNSIM_BUILD_TESTS=OFF \
+      -DTRNSIM_BUILD_RTL=OFF >/dev/null
+    cmake --build "$ref_src/build-bench" --target trnsim
+    printf '%s\n' "$commit" > "$ref_src/.commit"
+  fi
+  log "Running trnsim_bench_speed: this tree against ${commit:0:12}"
+  "$BUILD/bench/trnsim_bench_speed" --current "$BUILD/trnsim" \
+    --reference "$ref_src/build-bench/trnsim" --work "$BUILD/speed" --json "$json" "${extra[@]}"
 }
 
 case "${1:-}" in
@@ -65,10 +120,14 @@ case "${1:-}" in
     "$BUILD/bench/trnsim_bench_rtl" --config "$ROOT/tests/cosim/tiny-8x8.yaml" \
       --config "$ROOT/configs/tiny.yaml" --config "$ROOT/tests/cosim/tiny-32x32.yaml" "$@"
     ;;
+  speed)
+    shift
+    speed "$@"
+    ;;
   -h|--help) usage ;;
   *)
     usage >&2
-    printf 'bench: error: expected a benchmark name: parse, model, rtl\n' >&2
+    printf 'bench: error: expected a benchmark name: parse, model, network, rtl, speed\n' >&2
     exit 2
     ;;
 esac
