@@ -226,6 +226,9 @@ class CaseRun {
       }
     }
     if (m_settings.update_golden) {
+      // A case that breaks a bound or computes a wrong answer keeps its old golden: its
+      // figures are not ones to freeze.
+      if (!m_result.failures.empty()) return;
       if (m_result.golden && *m_result.golden == *m_result.measured) {
         m_result.update = GoldenUpdate::kUnchanged;
         return;

@@ -3,6 +3,7 @@
 // that could not run, 2 a bad suite) and the report names the metric that moved.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -98,4 +99,20 @@ TEST_CASE("regress: a case that cannot run exits 1; a bad suite exits 2 naming i
   const std::string good = dir.write("g.yaml", small_suite());
   expect_exit({"regress", good, "--tags", "weekly"}, 2, {"unknown tag 'weekly'"});
   expect_exit({"regress", good, "--filter", "("}, 2, {"not a regular expression"});
+}
+
+TEST_CASE("regress: a run slower than max_bound_factor allows is a mismatch naming the bound") {
+  TempDir dir;
+  // One 128-cube GEMM tile cannot reach the tensor engines' peak: the DMA loads before it
+  // and the store after it alone take longer than its matmuls.
+  const std::string suite = dir.write("s.yaml",
+                                      "cases:\n"
+                                      "  - name: tight\n"
+                                      "    config: trn2\n"
+                                      "    gen: [gemm, --m, 128, --n, 128, --k, 128]\n"
+                                      "    max_bound_factor: 1\n");
+  const RunResult r = run_trnsim({"regress", suite, "--update-golden"});
+  CHECK_MESSAGE(r.exit_code == 3, describe(r));
+  CHECK(contains(r.out, "above max_bound_factor 1"));
+  CHECK(!std::filesystem::exists(dir.file("golden/tight.json")));  // not frozen into a golden
 }
