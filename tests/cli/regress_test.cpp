@@ -116,3 +116,20 @@ TEST_CASE("regress: a run slower than max_bound_factor allows is a mismatch nami
   CHECK(contains(r.out, "above max_bound_factor 1"));
   CHECK(!std::filesystem::exists(dir.file("golden/tight.json")));  // not frozen into a golden
 }
+
+TEST_CASE("regress: the results do not depend on --jobs") {
+  TempDir dir;
+  const std::string suite = dir.write("s.yaml", small_suite());
+  expect_ok({"regress", suite, "--update-golden"});
+  auto summary = [&](const std::string& jobs) {
+    const std::string file = dir.file("r" + jobs + ".json");
+    expect_ok({"regress", suite, "--jobs", jobs, "--json", file});
+    nlohmann::json doc = nlohmann::json::parse(read_text(file));
+    for (auto& c : doc["cases"])
+      c.erase("wall_seconds");  // the one figure that is the machine's, not the model's
+    return doc;
+  };
+  const nlohmann::json one = summary("1");
+  CHECK(one["passed"] == 2);
+  CHECK(one == summary("2"));
+}
