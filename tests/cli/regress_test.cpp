@@ -30,6 +30,12 @@ std::string small_suite() {
          kTileTracePath + "\n";
 }
 
+// A failed run keeps its case files in $TMPDIR: inside the test's directory, they go
+// with it.
+std::vector<std::string> in_dir(const TempDir& dir) {
+  return {"TMPDIR=" + dir.path().string()};
+}
+
 void set_golden_cycles(const std::string& path, long long cycles) {
   nlohmann::ordered_json golden = nlohmann::ordered_json::parse(read_text(path));
   golden["cycles"] = cycles;
@@ -44,7 +50,7 @@ TEST_CASE("regress: goldens written, a tampered golden is a mismatch naming cycl
   const std::string golden = dir.file("golden/gemm.json");
 
   // No goldens yet: a mismatch that says how to make them.
-  const RunResult none = run_trnsim({"regress", suite, "--jobs", "2", "--keep-going"});
+  const RunResult none = run_trnsim({"regress", suite, "--jobs", "2", "--keep-going"}, in_dir(dir));
   CHECK_MESSAGE(none.exit_code == 3, describe(none));
   CHECK(contains(none.out, "create it with --update-golden"));
 
@@ -55,7 +61,8 @@ TEST_CASE("regress: goldens written, a tampered golden is a mismatch naming cycl
   set_golden_cycles(golden, cycles * 2);
   const std::string junit = dir.file("r.xml");
   const std::string json = dir.file("r.json");
-  const RunResult bad = run_trnsim({"regress", suite, "--junit", junit, "--json", json});
+  const RunResult bad =
+      run_trnsim({"regress", suite, "--junit", junit, "--json", json}, in_dir(dir));
   CHECK_MESSAGE(bad.exit_code == 3, describe(bad));
   CHECK(
       contains(bad.out, "cycles " + std::to_string(cycles * 2) + " -> " + std::to_string(cycles)));
@@ -84,7 +91,7 @@ TEST_CASE("regress: a case that cannot run exits 1; a bad suite exits 2 naming i
                                         "  - name: nogen\n"
                                         "    config: trn2\n"
                                         "    gen: [gemm, --m, 0, --n, 1, --k, 1]\n");
-  const RunResult r = run_trnsim({"regress", failing});
+  const RunResult r = run_trnsim({"regress", failing}, in_dir(dir));
   CHECK_MESSAGE(r.exit_code == 1, describe(r));
   CHECK(contains(r.out, "ERROR"));
   CHECK(contains(r.out, "gen: exit status 2"));
@@ -111,7 +118,7 @@ TEST_CASE("regress: a run slower than max_bound_factor allows is a mismatch nami
                                       "    config: trn2\n"
                                       "    gen: [gemm, --m, 128, --n, 128, --k, 128]\n"
                                       "    max_bound_factor: 1\n");
-  const RunResult r = run_trnsim({"regress", suite, "--update-golden"});
+  const RunResult r = run_trnsim({"regress", suite, "--update-golden"}, in_dir(dir));
   CHECK_MESSAGE(r.exit_code == 3, describe(r));
   CHECK(contains(r.out, "above max_bound_factor 1"));
   CHECK(!std::filesystem::exists(dir.file("golden/tight.json")));  // not frozen into a golden
