@@ -8,7 +8,8 @@
 #
 # --sanitize builds with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/
 # instead of build/. The long co-simulation runs (label nightly, 100 times the random
-# transactions) run only with --nightly. Works from any directory; uses sudo for apt-get
+# transactions) and the whole regression suite (label regression-full) run only with
+# --nightly. Works from any directory; uses sudo for apt-get
 # when not root.
 set -euo pipefail
 
@@ -74,7 +75,7 @@ configure_and_build() {
 main() {
   local command="${1:-}"
   [[ $# -gt 0 ]] && shift
-  local sanitize=OFF build_dir=build labels=(-LE nightly)
+  local sanitize=OFF build_dir=build labels=(-LE '^(nightly|regression-full)$')
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --sanitize) sanitize=ON; build_dir=build-asan ;;

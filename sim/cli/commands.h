@@ -15,5 +15,6 @@ void add_config_command(CLI::App& app, CliContext& ctx);   // cmd_config.cpp
 void add_gen_command(CLI::App& app, CliContext& ctx);      // cmd_gen.cpp
 void add_compare_command(CLI::App& app, CliContext& ctx);  // cmd_compare.cpp
 void add_report_command(CLI::App& app, CliContext& ctx);   // cmd_report.cpp
+void add_regress_command(CLI::App& app, CliContext& ctx);  // cmd_regress.cpp
 
 }  // namespace trnsim::cli

@@ -108,6 +108,7 @@ int run(int argc, char** argv) {
   cli::add_gen_command(app, ctx);
   cli::add_compare_command(app, ctx);
   cli::add_report_command(app, ctx);
+  cli::add_regress_command(app, ctx);
 
   if (auto error = command_word_error(app, argc, argv)) {
     std::cerr << *error;

@@ -1,0 +1,83 @@
+#include "regress/process.h"
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace trnsim::regress {
+
+namespace {
+
+// How often a running child is checked for having finished or overrun its time: short
+// against a case's seconds, long enough to cost nothing.
+constexpr std::chrono::milliseconds kPollInterval{10};
+
+}  // namespace
+
+ProcessResult run_process(const std::filesystem::path& program,
+                          const std::vector<std::string>& args,
+                          const std::filesystem::path& stdout_file,
+                          const std::filesystem::path& stderr_file,
+                          std::chrono::steady_clock::time_point deadline) {
+  ProcessResult result;
+  std::vector<std::string> argv_strings;
+  argv_strings.push_back(program.string());
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : argv_strings)
+    argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    result.error = fmt::format("cannot start {}: {}", program.string(), std::strerror(rc));
+    return result;
+  }
+
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      result.error = fmt::format("waiting for the child failed: {}", std::strerror(errno));
+      return result;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      result.timed_out = true;
+      return result;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+std::string describe(const ProcessResult& r) {
+  if (!r.error.empty()) return r.error;
+  if (r.timed_out) return "timed out";
+  if (r.signal != 0) return fmt::format("killed by signal {} ({})", r.signal, strsignal(r.signal));
+  return fmt::format("exit status {}", r.exit_code);
+}
+
+}  // namespace trnsim::regress

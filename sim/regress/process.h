@@ -1,0 +1,30 @@
+// Running one child process with a time limit, its output captured in files: how the
+// regression runner isolates each case, so a crash or a hang costs that case alone.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace trnsim::regress {
+
+struct ProcessResult {
+  int exit_code = -1;      // when it exited normally; -1 otherwise
+  int signal = 0;          // the signal that ended it (a crash), if any
+  bool timed_out = false;  // killed at the deadline
+  std::string error;       // the process could not be started
+};
+
+// Runs `program` with `args` (no shell), stdin from /dev/null, stdout and stderr into the
+// given files, and kills it at `deadline`. Safe to call from several threads at once.
+ProcessResult run_process(const std::filesystem::path& program,
+                          const std::vector<std::string>& args,
+                          const std::filesystem::path& stdout_file,
+                          const std::filesystem::path& stderr_file,
+                          std::chrono::steady_clock::time_point deadline);
+
+// "exit status 1", "killed by signal 11 (Segmentation fault)", "timed out".
+std::string describe(const ProcessResult& r);
+
+}  // namespace trnsim::regress
