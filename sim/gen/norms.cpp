@@ -149,28 +149,56 @@ class NormEmitter {
     if (params >= 2) load_param(beta_tensor, beta_offset(), partitions);
     m_params_loaded = std::int64_t{params} * partitions;
 
+    // Each tile's work is split in two stages at its scalar-engine pass: the front ends with
+    // it, the back follows it. With two or more buffer sets the back of tile t-1 is emitted
+    // after the front of tile t, so that in the vector engine's stream it sits between the
+    // two, and the scalar engine's pass over tile t overlaps it instead of waiting behind it.
+    // Tiles t-1 and t use different sets, so every buffer still sees its accesses in the
+    // order they are registered here.
+    const bool skew = m_plan.slots >= 2;
     for (std::uint32_t t = 0; t < m_plan.tiles; ++t) {
-      const std::uint64_t row = std::uint64_t{t} * m_plan.tile_rows;
-      const auto rows =
-          static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.tile_rows, m_o.rows - row));
-      const std::uint32_t s = t % m_plan.slots;
-      load(t, s, row, rows);
-      switch (m_o.kind) {
-        case NormKind::kSoftmax:
-          softmax(s, rows);
-          break;
-        case NormKind::kLayerNorm:
-          layernorm(s, rows);
-          break;
-        case NormKind::kRmsNorm:
-          rmsnorm(s, rows);
-          break;
+      load(tile(t));
+      compute(tile(t), Stage::kFront);
+      if (!skew) {
+        compute(tile(t), Stage::kBack);
+        store(tile(t));
+      } else if (t > 0) {
+        compute(tile(t - 1), Stage::kBack);
+        store(tile(t - 1));
       }
-      store(t, s, row, rows);
+    }
+    if (skew && m_plan.tiles > 0) {
+      compute(tile(m_plan.tiles - 1), Stage::kBack);
+      store(tile(m_plan.tiles - 1));
     }
   }
 
  private:
+  enum class Stage : std::uint8_t { kFront, kBack };
+  struct Tile {
+    std::uint32_t slot = 0;  // buffer set
+    std::uint64_t row = 0;   // first row
+    std::uint32_t rows = 0;  // partitions
+  };
+  Tile tile(std::uint32_t t) const {
+    const std::uint64_t row = std::uint64_t{t} * m_plan.tile_rows;
+    return {t % m_plan.slots, row,
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.tile_rows, m_o.rows - row))};
+  }
+  void compute(const Tile& t, Stage stage) {
+    switch (m_o.kind) {
+      case NormKind::kSoftmax:
+        softmax(t.slot, t.rows, stage);
+        break;
+      case NormKind::kLayerNorm:
+        layernorm(t.slot, t.rows, stage);
+        break;
+      case NormKind::kRmsNorm:
+        rmsnorm(t.slot, t.rows, stage);
+        break;
+    }
+  }
+
   std::uint64_t base(std::uint32_t s) const { return std::uint64_t{s} * m_plan.slot_bytes; }
   std::uint64_t gamma_offset() const { return m_plan.slots * m_plan.slot_bytes; }
   std::uint64_t beta_offset() const {
@@ -225,36 +253,42 @@ class NormEmitter {
     }
   }
 
-  void load(std::uint32_t, std::uint32_t s, std::uint64_t row, std::uint32_t rows) {
+  void load(const Tile& t) {
+    GuardedBuffer& xb = m_x[t.slot];
     m_b.emit({Engine::kDma, next(m_plan.load_queues, m_load_turn)}, Opcode::kCopy,
-             {op(x(s, rows)), op(m_b.slice(m_x_tensor, row, row + rows, 0, m_o.cols))},
-             {{m_x[s].write()}, {m_x[s].semaphore()}});
+             {op(x(t.slot, t.rows)), op(m_b.slice(m_x_tensor, t.row, t.row + t.rows, 0, m_o.cols))},
+             {{xb.write()}, {xb.semaphore()}});
   }
 
-  void store(std::uint32_t, std::uint32_t s, std::uint64_t row, std::uint32_t rows) {
+  void store(const Tile& t) {
+    GuardedBuffer& yb = m_y[t.slot];
     m_b.emit({Engine::kDma, next(m_plan.store_queues, m_store_turn)}, Opcode::kCopy,
-             {op(m_b.slice(m_y_tensor, row, row + rows, 0, m_o.cols)), op(y(s, rows))},
-             {{m_y[s].read()}, {m_y[s].semaphore()}});
+             {op(m_b.slice(m_y_tensor, t.row, t.row + t.rows, 0, m_o.cols)), op(y(t.slot, t.rows))},
+             {{yb.read()}, {yb.semaphore()}});
   }
 
-  // Statistics words are written and read by turns on several engines; every access takes
-  // the whole area exclusively (a write phase of its own), which orders them simply.
-  void softmax(std::uint32_t s, std::uint32_t rows) {
+  // Statistics words are written and read by turns on several engines; every access but a
+  // tile's last takes the whole area exclusively (a write phase of its own), which orders
+  // them simply.
+  void softmax(std::uint32_t s, std::uint32_t rows, Stage stage) {
     GuardedBuffer &xb = m_x[s], &wb = m_w[s], &yb = m_y[s], &st = m_st[s];
-    // Row max (word 0), negated (word 1): the bias that makes exp's largest argument 0.
-    m_b.emit({Engine::kDve}, Opcode::kTensorReduce,
-             {op(stat(s, rows, 0)), op(x(s, rows)), attr(Attr::kOp, Word::kMax)},
-             {{xb.read(), st.write()}, {xb.semaphore(), st.semaphore()}});
-    m_b.emit({Engine::kDve}, Opcode::kTensorScalar,
-             {op(stat(s, rows, 1)), op(stat(s, rows, 0)), attr(Attr::kOp0, Word::kMul),
-              attr(Attr::kS0, -1.0)},
-             {{st.write()}, {st.semaphore()}});
-    // e = exp(x - max) in fp32, and the row sums of e (word 2) in the same pass.
-    m_b.emit(
-        {Engine::kAct}, Opcode::kActivation,
-        {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kExp),
-         attr(Attr::kBias, stat(s, rows, 1)), attr(Attr::kAccum, stat(s, rows, 2))},
-        {{xb.read(), wb.write(), st.write()}, {xb.semaphore(), wb.semaphore(), st.semaphore()}});
+    if (stage == Stage::kFront) {
+      // Row max (word 0), negated (word 1): the bias that makes exp's largest argument 0.
+      m_b.emit({Engine::kDve}, Opcode::kTensorReduce,
+               {op(stat(s, rows, 0)), op(x(s, rows)), attr(Attr::kOp, Word::kMax)},
+               {{xb.read(), st.write()}, {xb.semaphore(), st.semaphore()}});
+      m_b.emit({Engine::kDve}, Opcode::kTensorScalar,
+               {op(stat(s, rows, 1)), op(stat(s, rows, 0)), attr(Attr::kOp0, Word::kMul),
+                attr(Attr::kS0, -1.0)},
+               {{st.write()}, {st.semaphore()}});
+      // e = exp(x - max) in fp32, and the row sums of e (word 2) in the same pass.
+      m_b.emit(
+          {Engine::kAct}, Opcode::kActivation,
+          {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kExp),
+           attr(Attr::kBias, stat(s, rows, 1)), attr(Attr::kAccum, stat(s, rows, 2))},
+          {{xb.read(), wb.write(), st.write()}, {xb.semaphore(), wb.semaphore(), st.semaphore()}});
+      return;
+    }
     // y = e / sum: a division rather than a multiplication by a reciprocal, one rounding.
     m_b.emit(
         {Engine::kDve}, Opcode::kTensorScalar,
@@ -273,25 +307,28 @@ class NormEmitter {
              {{st.write()}, {st.semaphore()}});
   }
 
-  void layernorm(std::uint32_t s, std::uint32_t rows) {
+  void layernorm(std::uint32_t s, std::uint32_t rows, Stage stage) {
     GuardedBuffer &xb = m_x[s], &wb = m_w[s], &yb = m_y[s], &st = m_st[s];
-    // Words 0-5: the bn_stats record; 6, 7: mean, variance; 8: r; 9: -mean * r.
-    m_b.emit({Engine::kDve}, Opcode::kBnStats, {op(stat(s, rows, 0, 6)), op(x(s, rows))},
-             {{xb.read(), st.write()}, {xb.semaphore(), st.semaphore()}});
-    m_b.emit({Engine::kDve}, Opcode::kBnAggr, {op(stat(s, rows, 6, 2)), op(stat(s, rows, 0, 6))},
-             {{st.write()}, {st.semaphore()}});
-    inverse_std(s, rows, 8, 7);
-    m_b.emit(
-        {Engine::kDve}, Opcode::kTensorScalar,
-        {op(stat(s, rows, 9)), op(stat(s, rows, 6)), attr(Attr::kOp0, Word::kMul),
-         attr(Attr::kS0, stat(s, rows, 8)), attr(Attr::kOp1, Word::kMul), attr(Attr::kS1, -1.0)},
-        {{st.write()}, {st.semaphore()}});
-    // n = x * r - mean * r: the one full pass on the scalar engine.
-    m_b.emit(
-        {Engine::kAct}, Opcode::kActivation,
-        {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kIdentity),
-         attr(Attr::kScale, stat(s, rows, 8)), attr(Attr::kBias, stat(s, rows, 9))},
-        {{xb.read(), st.read(), wb.write()}, {xb.semaphore(), st.semaphore(), wb.semaphore()}});
+    if (stage == Stage::kFront) {
+      // Words 0-5: the bn_stats record; 6, 7: mean, variance; 8: r; 9: -mean * r.
+      m_b.emit({Engine::kDve}, Opcode::kBnStats, {op(stat(s, rows, 0, 6)), op(x(s, rows))},
+               {{xb.read(), st.write()}, {xb.semaphore(), st.semaphore()}});
+      m_b.emit({Engine::kDve}, Opcode::kBnAggr, {op(stat(s, rows, 6, 2)), op(stat(s, rows, 0, 6))},
+               {{st.write()}, {st.semaphore()}});
+      inverse_std(s, rows, 8, 7);
+      m_b.emit(
+          {Engine::kDve}, Opcode::kTensorScalar,
+          {op(stat(s, rows, 9)), op(stat(s, rows, 6)), attr(Attr::kOp0, Word::kMul),
+           attr(Attr::kS0, stat(s, rows, 8)), attr(Attr::kOp1, Word::kMul), attr(Attr::kS1, -1.0)},
+          {{st.write()}, {st.semaphore()}});
+      // n = x * r - mean * r: the one full pass on the scalar engine.
+      m_b.emit(
+          {Engine::kAct}, Opcode::kActivation,
+          {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kIdentity),
+           attr(Attr::kScale, stat(s, rows, 8)), attr(Attr::kBias, stat(s, rows, 9))},
+          {{xb.read(), st.read(), wb.write()}, {xb.semaphore(), st.semaphore(), wb.semaphore()}});
+      return;
+    }
     // n *= gamma in place (vector), then y = n + beta (GpSimd), so that neither engine makes
     // more than about one pass per tile.
     m_b.emit({Engine::kDve}, Opcode::kTensorTensor,
@@ -304,16 +341,20 @@ class NormEmitter {
              {{wb.read(), yb.write(), params_ready()}, {wb.semaphore(), yb.semaphore()}});
   }
 
-  void rmsnorm(std::uint32_t s, std::uint32_t rows) {
+  void rmsnorm(std::uint32_t s, std::uint32_t rows, Stage stage) {
     GuardedBuffer &xb = m_x[s], &wb = m_w[s], &yb = m_y[s], &st = m_st[s];
-    // Word 0: mean(x^2) as the accum= sum of (x / sqrt(D))^2; the squares themselves are
-    // scratch. Word 1: r.
-    m_b.emit(
-        {Engine::kAct}, Opcode::kActivation,
-        {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kSquare),
-         attr(Attr::kScale, 1.0 / std::sqrt(static_cast<double>(m_o.cols))),
-         attr(Attr::kAccum, stat(s, rows, 0))},
-        {{xb.read(), wb.write(), st.write()}, {xb.semaphore(), wb.semaphore(), st.semaphore()}});
+    if (stage == Stage::kFront) {
+      // Word 0: mean(x^2) as the accum= sum of (x / sqrt(D))^2; the squares themselves are
+      // scratch.
+      m_b.emit(
+          {Engine::kAct}, Opcode::kActivation,
+          {op(work(s, rows)), op(x(s, rows)), attr(Attr::kFunc, Word::kSquare),
+           attr(Attr::kScale, 1.0 / std::sqrt(static_cast<double>(m_o.cols))),
+           attr(Attr::kAccum, stat(s, rows, 0))},
+          {{xb.read(), wb.write(), st.write()}, {xb.semaphore(), wb.semaphore(), st.semaphore()}});
+      return;
+    }
+    // Word 1: r; then n = x * r in fp32 and y = n * gamma.
     inverse_std(s, rows, 1, 0);
     m_b.emit(
         {Engine::kDve}, Opcode::kTensorScalar,
