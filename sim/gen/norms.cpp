@@ -415,7 +415,9 @@ NormPlan plan_norm(const NormOptions& options, const config::SystemConfig& cfg) 
                      "work row{}) need {} bytes per partition, and config '{}' has {}; at most "
                      "about {} cols fit",
                      o.cols, isa::dtype_name(o.dtype),
-                     param_count(o.kind) == 0 ? "" : ", fp32 gamma/beta rows",
+                     param_count(o.kind) == 0   ? ""
+                     : param_count(o.kind) == 1 ? ", an fp32 gamma row"
+                                                : ", fp32 gamma and beta rows",
                      plan.slot_bytes + plan.param_bytes, cfg.name, sbuf,
                      (sbuf - std::min(sbuf, 4 * kAlign + kStatWords * 4)) / per_col));
   }
