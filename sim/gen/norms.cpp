@@ -142,12 +142,13 @@ class NormEmitter {
       m_st.emplace_back(m_b.add_semaphore(fmt::format("st{}", s)));
     }
     const std::uint32_t params = param_count(m_o.kind);
-    if (params > 0) m_params_sem = m_b.add_semaphore("params");
+    if (params >= 1) m_gamma_sem = m_b.add_semaphore("gamma_in");
+    if (params >= 2) m_beta_sem = m_b.add_semaphore("beta_in");
     const std::uint32_t partitions =
         static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.tile_rows, m_o.rows));
-    if (params >= 1) load_param(gamma_tensor, gamma_offset(), partitions);
-    if (params >= 2) load_param(beta_tensor, beta_offset(), partitions);
-    m_params_loaded = std::int64_t{params} * partitions;
+    if (params >= 1)
+      m_gamma_dmas = load_param(gamma_tensor, gamma_offset(), partitions, m_gamma_sem);
+    if (params >= 2) m_beta_dmas = load_param(beta_tensor, beta_offset(), partitions, m_beta_sem);
 
     // Each tile's work is split in two stages at its scalar-engine pass: the front ends with
     // it, the back follows it. With two or more buffer sets the back of tile t-1 is emitted
@@ -202,7 +203,7 @@ class NormEmitter {
   std::uint64_t base(std::uint32_t s) const { return std::uint64_t{s} * m_plan.slot_bytes; }
   std::uint64_t gamma_offset() const { return m_plan.slots * m_plan.slot_bytes; }
   std::uint64_t beta_offset() const {
-    return gamma_offset() + align_up(m_o.cols * isa::dtype_bytes(kF32));
+    return gamma_offset() + align_up(m_o.cols * isa::dtype_bytes(m_o.dtype));
   }
   auto cols() const { return static_cast<std::uint32_t>(m_o.cols); }
 
@@ -221,7 +222,7 @@ class NormEmitter {
     return m_b.sbuf(rows, base(s) + m_layout.stats + word * isa::dtype_bytes(kF32), kF32, count);
   }
   trace::Operand param(std::uint64_t offset, std::uint32_t rows) const {
-    return m_b.sbuf(rows, offset, kF32, cols());
+    return m_b.sbuf(rows, offset, m_o.dtype, cols());
   }
 
   trace::Arg op(const trace::Operand& operand) { return m_b.operand(operand); }
@@ -238,19 +239,34 @@ class NormEmitter {
     a.real = value;
     return a;
   }
-  Wait params_ready() const { return {m_params_sem, m_params_loaded}; }
+  // Readers of gamma and beta wait until every DMA that broadcasts them has landed; nothing
+  // overwrites them, so readers need not post.
+  Wait gamma_ready() const { return {m_gamma_sem, m_gamma_dmas}; }
+  Wait beta_ready() const { return {m_beta_sem, m_beta_dmas}; }
 
-  // gamma or beta ([1, D]) into every partition a tile uses, converted to fp32. One DMA per
-  // partition: a tensor slice maps its rows onto partitions one to one, so broadcasting one
-  // row takes a copy per partition. They run once, spread over the queues tiles do not wait on.
-  void load_param(std::uint32_t tensor, std::uint64_t offset, std::uint32_t partitions) {
-    for (std::uint32_t p = 0; p < partitions; ++p) {
-      trace::Operand dst = param(offset, 1);
-      dst.part_begin = p;
-      dst.part_end = p + 1;
+  // gamma or beta ([1, D]) into every partition a tile uses, in their own dtype (a copy that
+  // converts moves element by element, far slower; bf16 values are exact in the engines'
+  // fp32 anyway). A tensor slice maps its rows onto partitions one to one and cannot
+  // broadcast, and a DMA per partition costs a descriptor and a transfer on one engine each
+  // (about 100 us for 2 x 128 rows of 4096 on trn2). So the row is loaded into partition 0
+  // and then doubled by SBUF -> SBUF copies, [0, n) -> [n, 2n): log2(partitions) + 1 DMAs,
+  // each waiting for the ones before it (`ready` counts them), spread over the queues tiles
+  // do not use. Returns the number of DMAs, which readers wait for.
+  std::int64_t load_param(std::uint32_t tensor, std::uint64_t offset, std::uint32_t partitions,
+                          std::uint32_t ready) {
+    m_b.emit({Engine::kDma, next(m_plan.param_queues, m_param_turn)}, Opcode::kCopy,
+             {op(param(offset, 1)), op(m_b.slice(tensor, 0, 1, 0, m_o.cols))}, {{}, {ready}});
+    std::int64_t dmas = 1;
+    for (std::uint32_t have = 1; have < partitions; have *= 2) {
+      const std::uint32_t n = std::min(have, partitions - have);
+      trace::Operand dst = param(offset, n);
+      dst.part_begin = have;
+      dst.part_end = have + n;
       m_b.emit({Engine::kDma, next(m_plan.param_queues, m_param_turn)}, Opcode::kCopy,
-               {op(dst), op(m_b.slice(tensor, 0, 1, 0, m_o.cols))}, {{}, {m_params_sem}});
+               {op(dst), op(param(offset, n))}, {{Wait{ready, dmas}}, {ready}});
+      ++dmas;
     }
+    return dmas;
   }
 
   void load(const Tile& t) {
@@ -334,11 +350,11 @@ class NormEmitter {
     m_b.emit({Engine::kDve}, Opcode::kTensorTensor,
              {op(work(s, rows)), op(work(s, rows)), op(param(gamma_offset(), rows)),
               attr(Attr::kOp, Word::kMul)},
-             {{wb.write(), params_ready()}, {wb.semaphore()}});
+             {{wb.write(), gamma_ready()}, {wb.semaphore()}});
     m_b.emit({Engine::kPool}, Opcode::kTensorTensor,
              {op(y(s, rows)), op(work(s, rows)), op(param(beta_offset(), rows)),
               attr(Attr::kOp, Word::kAdd)},
-             {{wb.read(), yb.write(), params_ready()}, {wb.semaphore(), yb.semaphore()}});
+             {{wb.read(), yb.write(), beta_ready()}, {wb.semaphore(), yb.semaphore()}});
   }
 
   void rmsnorm(std::uint32_t s, std::uint32_t rows, Stage stage) {
@@ -364,7 +380,7 @@ class NormEmitter {
     m_b.emit({Engine::kDve}, Opcode::kTensorTensor,
              {op(y(s, rows)), op(work(s, rows)), op(param(gamma_offset(), rows)),
               attr(Attr::kOp, Word::kMul)},
-             {{wb.read(), yb.write(), params_ready()}, {wb.semaphore(), yb.semaphore()}});
+             {{wb.read(), yb.write(), gamma_ready()}, {wb.semaphore(), yb.semaphore()}});
   }
 
   static std::uint8_t next(const std::vector<std::uint8_t>& queues, std::uint32_t& turn) {
@@ -377,8 +393,8 @@ class NormEmitter {
   SlotLayout m_layout;
   std::uint32_t m_x_tensor = 0, m_y_tensor = 0;
   std::vector<GuardedBuffer> m_x, m_w, m_y, m_st;
-  std::uint32_t m_params_sem = trace::kNone;
-  std::int64_t m_params_loaded = 0;
+  std::uint32_t m_gamma_sem = trace::kNone, m_beta_sem = trace::kNone;
+  std::int64_t m_gamma_dmas = 0, m_beta_dmas = 0;
   std::uint32_t m_load_turn = 0, m_store_turn = 0, m_param_turn = 0;
 };
 
@@ -404,20 +420,20 @@ NormPlan plan_norm(const NormOptions& options, const config::SystemConfig& cfg) 
   plan.tile_rows = cfg.sbuf.partitions;
   plan.tiles = static_cast<std::uint32_t>(ceil_div(o.rows, plan.tile_rows));
   plan.slot_bytes = slot_layout(o).bytes;
-  plan.param_bytes = param_count(o.kind) * align_up(o.cols * isa::dtype_bytes(kF32));
+  plan.param_bytes = param_count(o.kind) * align_up(o.cols * isa::dtype_bytes(o.dtype));
   const std::uint64_t sbuf = cfg.sbuf.bytes_per_partition;
   if (plan.slot_bytes + plan.param_bytes > sbuf) {
     // The largest D whose buffers fit: every term grows by at most its bytes per column.
     const std::uint64_t per_col = 2 * isa::dtype_bytes(o.dtype) + isa::dtype_bytes(kF32) +
-                                  param_count(o.kind) * isa::dtype_bytes(kF32);
+                                  param_count(o.kind) * isa::dtype_bytes(o.dtype);
     fail(o.kind,
          fmt::format("cols={} does not fit SBUF: one tile's buffers (x and y in {}, an fp32 "
                      "work row{}) need {} bytes per partition, and config '{}' has {}; at most "
                      "about {} cols fit",
                      o.cols, isa::dtype_name(o.dtype),
                      param_count(o.kind) == 0   ? ""
-                     : param_count(o.kind) == 1 ? ", an fp32 gamma row"
-                                                : ", fp32 gamma and beta rows",
+                     : param_count(o.kind) == 1 ? ", a gamma row"
+                                                : ", gamma and beta rows",
                      plan.slot_bytes + plan.param_bytes, cfg.name, sbuf,
                      (sbuf - std::min(sbuf, 4 * kAlign + kStatWords * 4)) / per_col));
   }
@@ -430,8 +446,8 @@ NormPlan plan_norm(const NormOptions& options, const config::SystemConfig& cfg) 
     fail(o.kind, fmt::format("X and Y need {:.0f} bytes of HBM; config '{}' has {}", hbm, cfg.name,
                              cfg.hbm.capacity_bytes));
   }
-  // A Program numbers its instructions with 32 bits: at most 9 per tile and one per
-  // parameter row and partition.
+  // A Program numbers its instructions with 32 bits: at most 9 per tile, and far fewer than
+  // 2 per partition for the parameters.
   const double instructions = 9.0 * plan.tiles + 2.0 * plan.tile_rows;
   if (instructions > static_cast<double>(std::numeric_limits<std::uint32_t>::max())) {
     fail(o.kind, fmt::format("{} rows need {:.0f} instructions, more than a trace can hold", o.rows,
