@@ -254,7 +254,7 @@ TEST_CASE("norms: invalid options are InputErrors that say what is wrong") {
   o.rows = 128;
   o.cols = 0;
   CHECK(has(error_of(o, cfg), "got rows=128 cols=0"));
-  o.cols = 30000;  // bf16 x and y, fp32 work, gamma and beta: 16 B a column > 224 KiB
+  o.cols = 30000;  // bf16 x, y, gamma, beta and an fp32 work row: 12 B a column > 224 KiB
   const std::string big = error_of(o, cfg);
   CHECK(has(big, "cols=30000 does not fit SBUF"));
   CHECK(has(big, "at most about"));
