@@ -1,5 +1,5 @@
-// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall`: write a generated workload
-// trace (sim/gen).
+// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|layernorm|rmsnorm`:
+// write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -15,6 +15,7 @@
 #include "gen/collectives.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
+#include "gen/norms.h"
 #include "gen/tp_gemm.h"
 #include "io/npy.h"
 #include "trace/printer.h"
@@ -285,6 +286,63 @@ void add_collective_command(CLI::App& parent, CliContext& ctx, gen::Collective c
   });
 }
 
+struct NormCommandOptions {
+  ConfigOptions config;
+  std::uint64_t rows = 0;
+  std::uint64_t cols = 0;
+  std::string dtype = "bf16";
+  double eps = 1e-5;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
+                      const std::string& description) {
+  auto opts = std::make_shared<NormCommandOptions>();
+  const std::string name(gen::norm_name(kind));
+  CLI::App* cmd = add_command(
+      parent, name, description,
+      fmt::format("Example:\n  trnsim gen {} --rows 4096 --cols 4096 --config trn2 -o {}.trn", name,
+                  name));
+  cmd->add_option("--rows", opts->rows, "Rows of X and Y (R), 128 per tile")->required();
+  cmd->add_option("--cols", opts->cols, "Columns (D): the normalised dimension")->required();
+  cmd->add_option("--dtype", opts->dtype, "Dtype of X, Y and the parameters: bf16 or fp32")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  if (kind != gen::NormKind::kSoftmax) {
+    cmd->add_option("--eps", opts->eps, "Added to the variance before the inverse square root")
+        ->capture_default_str();
+  }
+  cmd->add_option("--seed", opts->seed,
+                  kind == gen::NormKind::kSoftmax
+                      ? "Seed of the random X"
+                      : "Seed of the random X; gamma uses seed + 1, beta seed + 2")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected Y, computed in double from the same random inputs, "
+                  "as a .npy file (docs/numerics.md)")
+      ->type_name("FILE");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx, kind] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::NormOptions o;
+    o.kind = kind;
+    o.rows = opts->rows;
+    o.cols = opts->cols;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.eps = opts->eps;
+    o.seed = opts->seed;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_norm(o, cfg));
+    write_output(opts->output, trace::print_program(gen::norm(o, cfg)));
+    if (!opts->reference.empty()) io::write_npy(opts->reference, gen::norm_reference(o));
+    return ExitCode::kOk;
+  });
+}
+
 }  // namespace
 
 void add_gen_command(CLI::App& app, CliContext& ctx) {
@@ -314,6 +372,12 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
       "Generate an all-to-all: chunk j of chip c's X goes to chunk c of chip j's Y",
       std::vector<std::string>{"direct"},
       "trnsim gen alltoall --bytes 16Mi --chips 8 --config trn3-64 -o alltoall.trn");
+  add_norm_command(*cmd, ctx, gen::NormKind::kSoftmax,
+                   "Generate a row-wise softmax Y = exp(X - max) / sum over each row of X");
+  add_norm_command(*cmd, ctx, gen::NormKind::kLayerNorm,
+                   "Generate a layer norm Y = (X - mean) / sqrt(var + eps) * gamma + beta per row");
+  add_norm_command(*cmd, ctx, gen::NormKind::kRmsNorm,
+                   "Generate an RMS norm Y = X / sqrt(mean(X^2) + eps) * gamma per row");
 }
 
 }  // namespace trnsim::cli

@@ -111,6 +111,53 @@ TEST_CASE("functional GEMMs match their references within the derived tolerances
   }
 }
 
+// Generated softmax, layernorm and rmsnorm over N(0, 1) rows (gamma and beta N(0, 1) too),
+// run functionally and compared with `--reference` (double throughout, rounded once). The
+// simulator computes in fp32 (docs/numerics.md), so the two differ by
+//   1. fp32 rounding inside: each element passes through a few roundings (u = 2^-24
+//      relative each) and one row reduction of D = 512 terms (max, exp sums, bn_stats,
+//      sums of squares: at most D * u = 3.1e-5 relative in the statistic, hence in the
+//      scale applied to the row). Softmax and rmsnorm results are products and quotients,
+//      so their error is relative: about 600 u < 4e-5 of |Y|. Layernorm subtracts the mean
+//      as x * r + (-mean * r): the rounding of those two terms (|x| and |mean| below 5 for
+//      N(0, 1) rows, r about 1, each rounded with error u) is an absolute error, times
+//      |gamma| (below 5), of at most 4 * 5 * 5 * u = 6e-6 before beta is added;
+//   2. the final rounding of both sides to Y's dtype, which can land one step apart: at most
+//      2^-7 |Y| in bf16 (8 significant bits), 2^-23 |Y| in fp32.
+// So bf16: rtol = 0.01 (> 2^-7 + 4e-5), atol = 1e-4 for layernorm (> 6e-6 with room) and
+// 1e-6 for the others; fp32: rtol = 1e-4 (> 3.1e-5 + 2^-23, with the few extra roundings),
+// atol as for bf16.
+TEST_CASE("functional softmax, layernorm and rmsnorm match their references") {
+  struct Case {
+    std::string kind;
+    std::string dtype;
+    std::string rtol;
+    std::string atol;
+  };
+  const Case cases[] = {
+      {"softmax", "bf16", "0.01", "1e-6"},   {"layernorm", "bf16", "0.01", "1e-4"},
+      {"rmsnorm", "bf16", "0.01", "1e-6"},   {"softmax", "fp32", "1e-4", "1e-6"},
+      {"layernorm", "fp32", "1e-4", "1e-4"}, {"rmsnorm", "fp32", "1e-4", "1e-6"}};
+  for (const Case& c : cases) {
+    INFO(c.kind << " " << c.dtype);
+    TempDir dir;
+    const std::string trace = dir.file("norm.trn");
+    const std::string ref = dir.file("ref.npy");
+    // 300 rows: two full tiles of 128 and a partial one.
+    expect_ok({"gen", c.kind, "--rows", "300", "--cols", "512", "--dtype", c.dtype, "--seed", "4",
+               "--reference", ref, "-o", trace});
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/Y.npy"), ref, "--rtol", c.rtol, "--atol", c.atol},
+              {"mismatches:     0 of 153600"});
+    // The comparison can fail: against another seed's reference it does.
+    expect_ok({"gen", c.kind, "--rows", "300", "--cols", "512", "--dtype", c.dtype, "--seed", "5",
+               "--reference", dir.file("other.npy"), "-o", dir.file("other.trn")});
+    expect_exit({"compare", dir.file("out/Y.npy"), dir.file("other.npy"), "--rtol", c.rtol,
+                 "--atol", c.atol},
+                3);
+  }
+}
+
 TEST_CASE("functional all-reduce across chips: every chip ends with the element-wise sum") {
   // fp32 sums of 16 values in the algorithm's order against the sum in double, rounded once:
   // a few ulps of the partial sums (|x| <= 1, so |partial| <= 16): 1e-5 covers 2^-24 * 16 *

@@ -124,3 +124,22 @@ TEST_CASE("gen tp-gemm: the trace passes check, --verbose prints the plan, bad o
   expect_exit({"gen", "tp-gemm", "--m", "512", "--n", "128", "--k", "1024", "--config", "trn2"}, 2,
               {"at least 2 chips"});
 }
+
+TEST_CASE("gen softmax|layernorm|rmsnorm: the traces pass check, bad options exit 2") {
+  for (const char* kind : {"softmax", "layernorm", "rmsnorm"}) {
+    INFO(kind);
+    TempDir dir;
+    const std::string trace = dir.file("norm.trn");
+    expect_exit({"gen", kind, "--rows", "300", "--cols", "256", "-v", "-o", trace}, 0,
+                {"3 tiles of 128 rows", "3 buffer sets"});
+    expect_ok({"check", trace}, {"no data race, no deadlock"});
+    expect_exit({"gen", kind, "--rows", "0", "--cols", "256"}, 2,
+                {"rows and cols must be at least 1, got rows=0 cols=256"});
+    expect_exit({"gen", kind, "--rows", "128", "--cols", "40000"}, 2,
+                {"cols=40000 does not fit SBUF", "at most about"});
+    expect_exit({"gen", kind, "--rows", "128", "--cols", "64", "--dtype", "fp8e4"}, 2,
+                {"dtype fp8e4 is not supported (one of: bf16, fp32)"});
+  }
+  expect_exit({"gen", "rmsnorm", "--rows", "128", "--cols", "64", "--eps", "-1"}, 2,
+              {"eps must be a finite number >= 0, got -1"});
+}

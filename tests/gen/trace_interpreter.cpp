@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <random>
 #include <stdexcept>
 
@@ -233,19 +234,21 @@ class Interpreter {
       f.regions.push_back(region(ins.core_index, m_p.operand(arg->operand),
                                  info.positional[n].access != isa::Access::kRead));
     }
+    // Operand-valued attributes: per-partition scalars read, and accum= written.
+    for (std::uint32_t a = 0; a < ins.num_args; ++a) {
+      const trace::Arg& arg = m_p.args_of(ins)[a];
+      if (arg.key == isa::Attr::kNone || arg.kind != isa::ArgKind::kOperand) continue;
+      f.regions.push_back(
+          region(ins.core_index, m_p.operand(arg.operand), arg.key == isa::Attr::kAccum));
+    }
     const std::uint32_t core = ins.core_index;
+    if (compute(i, f)) return f;
     switch (ins.opcode) {
       case isa::Opcode::kNop:
         break;
       case isa::Opcode::kCopy:
       case isa::Opcode::kTensorCopy:
       case isa::Opcode::kActivation: {
-        if (ins.opcode == isa::Opcode::kActivation) {
-          const trace::Arg* func = m_p.find_attr(ins, isa::Attr::kFunc);
-          if (func && func->word != isa::Word::kIdentity) {
-            throw Failure(fmt::format("{}: only func=identity is supported", where(i)));
-          }
-        }
         std::vector<std::uint32_t*> counts;
         auto dst = elements(core, positional(ins, 0), &counts);
         auto src = elements(core, positional(ins, 1));
@@ -313,6 +316,119 @@ class Interpreter {
     return f;
   }
 
+  // Integer stand-ins for the vector, scalar and GpSimd arithmetic the norm generators use.
+  // They are not the real functions: each result mixes every input it depends on (and the
+  // instruction's opcode and keyword attributes), so reading a stale or overwritten value
+  // changes the outputs with overwhelming probability, which the caller detects by comparing
+  // with a run in program order. Returns false for opcodes handled elsewhere.
+  static std::uint32_t mix(std::uint32_t a, std::uint32_t b) {
+    std::uint64_t z = (std::uint64_t{a} << 32 | b) + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<std::uint32_t>(z ^ (z >> 31));
+  }
+
+  bool compute(std::uint32_t i, InFlight& f) {
+    const auto& ins = m_p.instructions[i];
+    const std::uint32_t core = ins.core_index;
+    bool elementwise = false;
+    switch (ins.opcode) {
+      case isa::Opcode::kActivation:
+      case isa::Opcode::kTensorScalar:
+      case isa::Opcode::kTensorTensor:
+        elementwise = true;
+        break;
+      case isa::Opcode::kTensorReduce:
+      case isa::Opcode::kBnStats:
+      case isa::Opcode::kBnAggr:
+        break;
+      default:
+        return false;
+    }
+    if (ins.opcode == isa::Opcode::kActivation) {
+      // A plain func=identity (the default) is a copy, handled with tensor_copy.
+      const trace::Arg* func = m_p.find_attr(ins, isa::Attr::kFunc);
+      const bool plain =
+          (!func || func->word == isa::Word::kIdentity) && !m_p.find_attr(ins, isa::Attr::kScale) &&
+          !m_p.find_attr(ins, isa::Attr::kBias) && !m_p.find_attr(ins, isa::Attr::kAccum);
+      if (plain) return false;
+    }
+    // The instruction's own constant: opcode, keywords and immediates.
+    std::uint32_t tag = mix(static_cast<std::uint32_t>(ins.opcode), 0);
+    std::vector<std::vector<std::uint32_t*>> scalars;  // [P,1] operands, per partition
+    trace::Operand accum_op{};
+    bool has_accum = false;
+    for (std::uint32_t a = 0; a < ins.num_args; ++a) {
+      const trace::Arg& arg = m_p.args_of(ins)[a];
+      if (arg.key == isa::Attr::kNone) continue;
+      const auto key = static_cast<std::uint32_t>(arg.key);
+      if (arg.kind == isa::ArgKind::kWord) {
+        tag = mix(tag, key << 16 | static_cast<std::uint32_t>(arg.word));
+      } else if (arg.kind == isa::ArgKind::kReal || arg.kind == isa::ArgKind::kInt) {
+        const double v = arg.kind == isa::ArgKind::kReal ? arg.real : double(arg.integer);
+        tag = mix(tag, key << 16 ^ static_cast<std::uint32_t>(std::hash<double>{}(v)));
+      } else if (arg.kind == isa::ArgKind::kOperand) {
+        const Operand& op = m_p.operand(arg.operand);
+        if (arg.key == isa::Attr::kAccum) {
+          accum_op = op;
+          has_accum = true;
+        } else {
+          tag = mix(tag, key);
+          scalars.push_back(elements(core, op));
+        }
+      }
+    }
+    const Operand& d = positional(ins, 0);
+    auto dst = elements(core, d);
+    std::vector<std::vector<std::uint32_t*>> srcs;
+    for (std::size_t n = 1; n < isa::opcode_info(ins.opcode).positional.size(); ++n)
+      srcs.push_back(elements(core, positional(ins, n)));
+    const std::uint64_t parts = d.partitions();
+    const std::uint64_t dst_free = d.free_elements();
+    for (const auto& sc : scalars) {
+      if (sc.size() != parts)
+        throw Failure(fmt::format("{}: a scalar operand is not [P,1]", where(i)));
+    }
+    for (const auto& src : srcs) {
+      if (src.size() % parts != 0) throw Failure(fmt::format("{}: partitions differ", where(i)));
+      if (elementwise && src.size() != dst.size()) {
+        throw Failure(
+            fmt::format("{}: dst has {} elements, a source {}", where(i), dst.size(), src.size()));
+      }
+    }
+    std::vector<std::uint32_t> sums(parts, 0);
+    for (std::uint64_t p = 0; p < parts; ++p) {
+      std::uint32_t row_tag = tag;
+      for (const auto& sc : scalars)
+        row_tag = mix(row_tag, *sc[p]);
+      if (elementwise) {
+        for (std::uint64_t e = 0; e < dst_free; ++e) {
+          std::uint32_t v = row_tag;
+          for (const auto& src : srcs)
+            v = mix(v, *src[p * dst_free + e]);
+          sums[p] += v;
+          f.writes.push_back({dst[p * dst_free + e], nullptr, v});
+        }
+        continue;
+      }
+      // Reductions and statistics: every output word depends on the whole row.
+      const std::uint64_t src_free = srcs[0].size() / parts;
+      std::uint32_t row = row_tag;
+      for (std::uint64_t e = 0; e < src_free; ++e)
+        row = mix(row, *srcs[0][p * src_free + e]);
+      for (std::uint64_t e = 0; e < dst_free; ++e)
+        f.writes.push_back(
+            {dst[p * dst_free + e], nullptr, mix(row, static_cast<std::uint32_t>(e))});
+    }
+    if (has_accum) {
+      auto acc = elements(core, accum_op);
+      if (acc.size() != parts) throw Failure(fmt::format("{}: accum is not [P,1]", where(i)));
+      for (std::uint64_t p = 0; p < parts; ++p)
+        f.writes.push_back({acc[p], nullptr, sums[p]});
+    }
+    return true;
+  }
+
   bool waits_hold(std::uint32_t i) const {
     const auto& ins = m_p.instructions[i];
     const trace::SyncOp* ops = m_p.syncs_of(ins);
@@ -374,9 +490,32 @@ class Interpreter {
     --m_in_flight_of[f.stream];
   }
 
+  // Every instruction in the order of the program's text, each completing before the next
+  // issues: what the generator means the program to compute.
+  void program_order() {
+    std::vector<std::size_t> stream_of(m_p.instructions.size());
+    for (std::size_t s = 0; s < m_streams.size(); ++s) {
+      for (std::uint32_t i : m_streams[s].instructions)
+        stream_of[i] = s;
+    }
+    for (std::uint32_t i = 0; i < m_p.instructions.size(); ++i) {
+      const std::size_t s = stream_of[i];
+      if (!can_issue(s)) {
+        throw Failure(
+            fmt::format("in program order, {} cannot issue: its waits do not hold", where(i)));
+      }
+      issue(s);
+      complete(m_in_flight.size() - 1);
+    }
+  }
+
   void loop() {
     m_next.assign(m_streams.size(), 0);
     m_in_flight_of.assign(m_streams.size(), 0);
+    if (m_policy == Policy::kProgramOrder) {
+      program_order();
+      return;
+    }
     while (true) {
       std::vector<std::size_t> ready;
       for (std::size_t s = 0; s < m_streams.size(); ++s) {
@@ -399,6 +538,8 @@ class Interpreter {
           n < ready.size() ? issue(ready[n]) : complete(n - ready.size());
           break;
         }
+        case Policy::kProgramOrder:  // runs in program_order()
+          return;
         case Policy::kRandomLazy: {
           constexpr std::uint64_t kIssueOdds = 8;  // issue 7 times in 8 when possible
           if (!ready.empty() && (m_in_flight.empty() || m_rng() % kIssueOdds != 0)) {
@@ -461,6 +602,8 @@ std::string policy_name(Policy policy, std::uint64_t seed) {
       break;
     case Policy::kRandomLazy:
       return fmt::format("random, lazy completion (seed {})", seed);
+    case Policy::kProgramOrder:
+      return "program order";
   }
   return fmt::format("random (seed {})", seed);
 }

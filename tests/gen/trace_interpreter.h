@@ -18,8 +18,11 @@
 //
 // Values are integers modulo 2^32 (bf16, fp32 and the rest alike), so a matmul's result is
 // exact and any product counted twice, missed or taken from the wrong tile shows up. Only
-// the opcodes the generators emit are executed (copy, copy_add, matmul, activation
-// func=identity, tensor_copy, nop); others are reported as unsupported.
+// the opcodes the generators emit are executed (copy, copy_add, matmul, tensor_copy, nop,
+// and activation, tensor_scalar, tensor_tensor, tensor_reduce, bn_stats, bn_aggr); others
+// are reported as unsupported. The last six (except a plain func=identity activation, a
+// copy) compute integer stand-ins that mix all their inputs, not the real functions; their
+// outputs are compared with a kProgramOrder run of the same trace.
 //
 // Several chips: every core of the program is one more set of streams, tensors are told
 // apart by name whatever chip holds them, and a post to another core's semaphore
@@ -44,6 +47,10 @@ enum class Policy : std::uint8_t {
   // From a seed, issue (a random stream) seven times in eight while any stream can, else
   // complete a random in-flight instruction: DMAs stay in flight long and land out of order.
   kRandomLazy,
+  // Every instruction in the program's text order, one at a time: the meaning the program's
+  // author intended, to compare the other policies' outputs with when the interpreter's
+  // arithmetic is only a stand-in (see below).
+  kProgramOrder,
 };
 
 struct InterpretResult {
