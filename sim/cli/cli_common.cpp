@@ -132,8 +132,8 @@ ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, Checked
 
 namespace {
 
-[[noreturn]] void throw_write_error(const std::string& path, int err) {
-  throw InputError(path, 0, 0, fmt::format("cannot write: {}", std::strerror(err)));
+WriteError write_error(const std::string& path, int err) {
+  return {path, fmt::format("cannot write: {}", std::strerror(err))};
 }
 
 // Permissions for the new file: those of the file it replaces, else 0666 minus the umask.
@@ -147,19 +147,18 @@ mode_t output_mode(const std::string& path) {
 
 }  // namespace
 
-void write_output(const std::string& path, std::string_view text) {
+std::optional<WriteError> try_write_output(const std::string& path, std::string_view text) {
   if (path.empty() || path == "-") {
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
     std::cout.flush();
-    if (!std::cout) throw_write_error("<stdout>", errno);
-    return;
+    if (!std::cout) return write_error("<stdout>", errno);
+    return std::nullopt;
   }
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "is a directory, expected a file");
-
+  if (fs::is_directory(path, ec)) return WriteError{path, "is a directory, expected a file"};
   std::string temp = path + ".XXXXXX";
   const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw_write_error(path, errno);
+  if (fd < 0) return write_error(path, errno);
   int err = 0;
   for (std::size_t done = 0; done < text.size() && err == 0;) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -171,7 +170,14 @@ void write_output(const std::string& path, std::string_view text) {
   if (err == 0 && ::rename(temp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(temp.c_str());
-    throw_write_error(path, err);
+    return write_error(path, err);
+  }
+  return std::nullopt;
+}
+
+void write_output(const std::string& path, std::string_view text) {
+  if (std::optional<WriteError> error = try_write_output(path, text)) {
+    throw InputError(error->file, 0, 0, error->message);
   }
 }
 

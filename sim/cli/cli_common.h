@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,5 +80,13 @@ ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, Checked
 // next to its final name and renamed into place, so a failed write never leaves half a
 // file. Throws InputError naming the file when it cannot be written.
 void write_output(const std::string& path, std::string_view text);
+// The same without throwing: the error (file and what went wrong), or nothing when written.
+// For writing a report while another error is on its way out: a second exception thrown
+// inside a catch handler trips a false "stack-use-after-scope" in GCC 12's AddressSanitizer.
+struct WriteError {
+  std::string file;
+  std::string message;
+};
+std::optional<WriteError> try_write_output(const std::string& path, std::string_view text);
 
 }  // namespace trnsim::cli

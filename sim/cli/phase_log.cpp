@@ -107,12 +107,12 @@ ExitCode run_logged(PhaseLog& log, const std::string& path, const std::function<
     if (!path.empty()) write_output(path, io::to_junit_xml({log.suite()}));
   };
   // On the way out with an error, a report that cannot be written is mentioned, but the
-  // error that ended the command is the one main() reports.
+  // error that ended the command is the one main() reports. Without throwing: see
+  // try_write_output.
   const auto write_after_error = [&] {
-    try {
-      write();
-    } catch (const InputError& e) {
-      e.diagnostics().print(std::cerr);
+    if (path.empty()) return;
+    if (std::optional<WriteError> error = try_write_output(path, io::to_junit_xml({log.suite()}))) {
+      InputError(error->file, 0, 0, error->message).diagnostics().print(std::cerr);
     }
   };
   ExitCode status = ExitCode::kOk;
