@@ -123,9 +123,8 @@ std::string verdict_text(const CaseResult& r) {
 std::string table(const std::vector<const regress::Case*>& cases,
                   const std::vector<CaseResult>& results) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back(
-      {"case", "config", "cycles golden", "", "measured", "delta %", "x bound", "verdict",
-       "wall s"});
+  rows.push_back({"case", "config", "cycles golden", "", "measured", "delta %", "x bound",
+                  "verdict", "wall s"});
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const CaseResult& r = results[i];
     auto cycles = [](const std::optional<regress::Figures>& f) {

@@ -31,7 +31,7 @@ struct CaseResult {
   std::vector<std::string> failures;  // one line each: what failed and by how much
   // Simulated time over the roofline bound (roofline_bound_seconds), when both are known.
   std::optional<double> bound_factor;
-  double seconds = 0;                 // wall time
+  double seconds = 0;  // wall time
   GoldenUpdate update = GoldenUpdate::kNone;
 };
 

@@ -78,9 +78,9 @@ struct RunStats {
   // engine for at least its bytes over the engine bandwidth, so dma_bytes / this is a lower
   // bound on the run time, as binding as HBM's when the engines are slower than HBM.
   double dma_peak_bytes_per_s = 0;
-  double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
-  double engine_wait_seconds = 0;     // DMA slices waiting for busy engines, summed
-  double link_wait_seconds = 0;       // DMA engines held by the network, summed
+  double hbm_wait_seconds = 0;     // DMA time lost to HBM queueing, summed over engines
+  double engine_wait_seconds = 0;  // DMA slices waiting for busy engines, summed
+  double link_wait_seconds = 0;    // DMA engines held by the network, summed
 
   events::MemoryTraffic traffic;
   double hbm_utilisation = 0;  // bytes moved / (bandwidth * chips * elapsed)
