@@ -293,6 +293,7 @@ struct NormCommandOptions {
   std::string dtype = "bf16";
   double eps = 1e-5;
   std::uint64_t seed = 1;
+  bool transposed = false;
   bool verbose = false;
   std::string output;
   std::string reference;
@@ -320,6 +321,9 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
                       ? "Seed of the random X"
                       : "Seed of the random X; gamma uses seed + 1, beta seed + 2")
       ->capture_default_str();
+  cmd->add_flag("--transposed", opts->transposed,
+                "Write the result transposed, as YT [cols, rows] (transposed on the tensor "
+                "engine)");
   cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
   cmd->add_option("--reference", opts->reference,
                   "Also write the expected Y, computed in double from the same random inputs, "
@@ -336,6 +340,7 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
     o.dtype = *isa::dtype_from_name(opts->dtype);
     o.eps = opts->eps;
     o.seed = opts->seed;
+    o.transposed = opts->transposed;
     if (opts->verbose) std::cerr << gen::describe(gen::plan_norm(o, cfg));
     write_output(opts->output, trace::print_program(gen::norm(o, cfg)));
     if (!opts->reference.empty()) io::write_npy(opts->reference, gen::norm_reference(o));
