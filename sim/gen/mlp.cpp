@@ -195,7 +195,7 @@ class MlpEmitter {
 
   void run() {
     m_b.begin_core(trace::CoreId{0, m_core});
-    declare("xt", m_p.xt.slots, m_xt);
+    declare("xt", m_p.xt.slots * m_p.h_chunks, m_xt);
     declare("h", m_p.h.slots, m_h);
     declare("work", m_p.work.slots, m_work);
     declare("w", m_p.w1.slots, m_w1);
@@ -239,22 +239,25 @@ class MlpEmitter {
     return ProgramBuilder::word(isa::Attr::kAcc, start ? Word::kStart : Word::kAccumulate);
   }
 
-  // The block's XT [H, len] as H chunks side by side, chunk c at c * block columns: one
-  // write phase of h_chunks loads, read by every stage-1 matmul of the block.
+  // The block's XT [H, len] as H chunks side by side, chunk c at c * block columns. Each
+  // chunk has its own semaphore, so the first matmuls start as soon as the first chunk lands
+  // rather than after the whole block.
+  GuardedBuffer& xt_chunk(const Block& b, std::uint32_t c) {
+    return m_xt[b.set * m_p.h_chunks + c];
+  }
   void load_xt(const Block& b) {
-    GuardedBuffer& xs = m_xt[b.set];
     for (std::uint32_t c = 0; c < m_p.h_chunks; ++c) {
+      GuardedBuffer& xs = xt_chunk(b, c);
       const std::uint32_t rows = rows_of(m_o.hidden, m_p.tile_h, c);
       const std::uint64_t row = std::uint64_t{c} * m_p.tile_h;
       m_b.emit({Engine::kDma, next(m_p.xt_queues, m_xt_turn)}, Opcode::kCopy,
                {op(m_b.sbuf(rows, xt_offset(b, c), m_o.dtype, b.len)),
                 op(m_b.slice(m_t.xt, row, row + rows, b.t0, b.t0 + b.len))},
-               {{c == 0 ? xs.write() : xs.accumulate()}, {xs.semaphore()}});
+               {{xs.write()}, {xs.semaphore()}});
     }
   }
 
   void stage1(const Block& b) {
-    GuardedBuffer& xs = m_xt[b.set];
     for (std::uint32_t fg = 0; fg < m_p.f_tiles; fg += m_p.f_group) {
       const std::uint32_t fe = std::min(m_p.f_tiles, fg + m_p.f_group);
       const std::uint64_t c0 = std::uint64_t{fg} * m_p.tile_f;
@@ -269,6 +272,7 @@ class MlpEmitter {
         const std::uint64_t row = std::uint64_t{c} * m_p.tile_h;
         const std::uint32_t unit = m_w1_units++;
         GuardedBuffer& ws = m_w1[unit % m_p.w1.slots];
+        GuardedBuffer& xs = xt_chunk(b, c);
         const std::uint64_t wg_at = slot(m_p.w1, unit);
         const std::uint64_t wu_at = wg_at + std::uint64_t{m_p.f_group} * m_p.tile_f * in_bytes();
         const auto width = static_cast<std::uint32_t>(c1 - c0);
