@@ -27,6 +27,10 @@ constexpr std::uint64_t kAlign = 64;
 // Weight slots beyond the two that double-buffer: each lets loads run one more step ahead
 // of the tensor engine, absorbing DMA jitter; more would only take SBUF from h^T.
 constexpr std::uint32_t kMaxWeightSlots = 8;
+// Bytes per partition of one weight load that small blocks grow their F groups to: a DMA
+// spends a fixed cost per partition row (dma.element_overhead_ns, as configs note, >= 4 KiB
+// rows reach > 95 % of an engine's bandwidth), so short rows waste the weight stream.
+constexpr std::uint64_t kWeightRowBytes = 4096;
 
 [[noreturn]] void fail(std::string message) {
   throw InputError(kFile, 0, 0, std::move(message));
@@ -142,6 +146,15 @@ bool size_for_block(MlpPlan& p, std::uint32_t block, std::uint32_t cores, std::u
   const std::uint32_t out = isa::dtype_bytes(*o.out_dtype);
   p.block = block;
   p.blocks = static_cast<std::uint32_t>(ceil_div(o.tokens, block));
+  // Half the banks accumulate while the other half are evacuated: gate and up of an F group
+  // take a bank each per f_pack tiles. A block narrower than a bank leaves room for several
+  // tiles side by side, and a wider F group then loads longer weight rows (decode shapes,
+  // whose matmuls are short and whose time is the weight stream).
+  p.f_pack = std::max(1u, p.tile_n / block);
+  const std::uint32_t banks = std::max(1u, p.psum_banks / 4);
+  const auto by_row = static_cast<std::uint32_t>(
+      std::max<std::uint64_t>(1, kWeightRowBytes / (std::uint64_t{p.tile_f} * in)));
+  p.f_group = std::clamp(std::min(banks * p.f_pack, std::max(banks, by_row)), 1u, p.f_tiles);
   const std::uint32_t sub_blocks = static_cast<std::uint32_t>(ceil_div(block, p.tile_t));
   const std::uint32_t half = std::max(1u, p.psum_banks / 2);
   p.t_group = std::min(sub_blocks, half);
@@ -155,6 +168,12 @@ bool size_for_block(MlpPlan& p, std::uint32_t block, std::uint32_t cores, std::u
   p.wd = {2, align_up(std::min<std::uint64_t>(o.hidden, std::uint64_t{p.n_group} * p.tile_n) * in),
           0};
   p.out = {1, align_up(std::min<std::uint64_t>(o.hidden, p.tile_n) * out), 0};
+  if (lay_out(p) <= sbuf) return true;
+  // Longer weight rows are only worth having if they fit; the plain group may.
+  const std::uint32_t plain = std::min(banks, p.f_tiles);
+  if (p.f_group == plain) return false;
+  p.f_group = plain;
+  p.w1.slot_bytes = align_up(2ull * p.f_group * p.tile_f * in);
   return lay_out(p) <= sbuf;
 }
 
@@ -190,8 +209,9 @@ struct Tensors {
 // F tile a Wd load and its matmuls, then the evacuations and stores).
 class MlpEmitter {
  public:
-  MlpEmitter(ProgramBuilder& b, const MlpPlan& plan, std::uint32_t core, const Tensors& t)
-      : m_b(b), m_p(plan), m_o(plan.options), m_core(core), m_t(t) {}
+  MlpEmitter(ProgramBuilder& b, const MlpPlan& plan, std::uint32_t core, const Tensors& t,
+             std::uint64_t bank_bytes)
+      : m_b(b), m_p(plan), m_o(plan.options), m_core(core), m_t(t), m_bank_bytes(bank_bytes) {}
 
   void run() {
     m_b.begin_core(trace::CoreId{0, m_core});
@@ -262,11 +282,14 @@ class MlpEmitter {
       const std::uint32_t fe = std::min(m_p.f_tiles, fg + m_p.f_group);
       const std::uint64_t c0 = std::uint64_t{fg} * m_p.tile_f;
       const std::uint64_t c1 = std::min<std::uint64_t>(m_o.ffn, std::uint64_t{fe} * m_p.tile_f);
-      std::vector<std::uint32_t> gate, up;  // banks of each F tile of the group
-      for (std::uint32_t ft = fg; ft < fe; ++ft) {
+      // Tile i of the group accumulates in gate[i / f_pack] and up[i / f_pack], at column
+      // (i % f_pack) * block: every matmul into one bank belongs to one write phase.
+      std::vector<std::uint32_t> gate, up;
+      for (std::uint32_t i = 0; i < fe - fg; i += m_p.f_pack) {
         gate.push_back(next_bank());
         up.push_back(next_bank());
       }
+      std::vector<bool> started(m_p.psum_banks, false);
       for (std::uint32_t c = 0; c < m_p.h_chunks; ++c) {
         const std::uint32_t rows = rows_of(m_o.hidden, m_p.tile_h, c);
         const std::uint64_t row = std::uint64_t{c} * m_p.tile_h;
@@ -287,16 +310,19 @@ class MlpEmitter {
         for (std::uint32_t ft = fg; ft < fe; ++ft) {
           const std::uint32_t f = rows_of(m_o.ffn, m_p.tile_f, ft);
           const std::uint64_t col = std::uint64_t{ft - fg} * m_p.tile_f * in_bytes();
-          const std::pair<std::uint32_t, std::uint64_t> halves[] = {{gate[ft - fg], wg_at + col},
-                                                                    {up[ft - fg], wu_at + col}};
+          const std::uint32_t i = ft - fg;
+          const std::pair<std::uint32_t, std::uint64_t> halves[] = {
+              {gate[i / m_p.f_pack], wg_at + col}, {up[i / m_p.f_pack], wu_at + col}};
           for (const auto& [bank_no, stationary] : halves) {
             GuardedBuffer& bank = m_banks[bank_no];
-            m_b.emit({Engine::kPe}, Opcode::kMatmul,
-                     {op(m_b.psum_bank(f, bank_no, kF32, b.len)),
-                      op(m_b.sbuf(rows, stationary, m_o.dtype, f)),
-                      op(m_b.sbuf(rows, xt_offset(b, c), m_o.dtype, b.len)), acc(c == 0)},
-                     {{ws.read(), xs.read(), c == 0 ? bank.write() : bank.accumulate()},
-                      {ws.semaphore(), xs.semaphore(), bank.semaphore()}});
+            const Wait bank_wait = started[bank_no] ? bank.accumulate() : bank.write();
+            started[bank_no] = true;
+            m_b.emit(
+                {Engine::kPe}, Opcode::kMatmul,
+                {op(packed(f, bank_no, i, b.len)), op(m_b.sbuf(rows, stationary, m_o.dtype, f)),
+                 op(m_b.sbuf(rows, xt_offset(b, c), m_o.dtype, b.len)), acc(c == 0)},
+                {{ws.read(), xs.read(), bank_wait},
+                 {ws.semaphore(), xs.semaphore(), bank.semaphore()}});
           }
         }
       }
@@ -306,18 +332,19 @@ class MlpEmitter {
         const std::uint32_t f = rows_of(m_o.ffn, m_p.tile_f, ft);
         const std::uint32_t unit = m_work_units++;
         GuardedBuffer& wk = m_work[unit % m_p.work.slots];
-        GuardedBuffer& g = m_banks[gate[ft - fg]];
-        GuardedBuffer& u = m_banks[up[ft - fg]];
+        const std::uint32_t i = ft - fg;
+        GuardedBuffer& g = m_banks[gate[i / m_p.f_pack]];
+        GuardedBuffer& u = m_banks[up[i / m_p.f_pack]];
         GuardedBuffer& h = m_h[ft];
         const trace::Operand work = m_b.sbuf(f, slot(m_p.work, unit), kF32, b.len);
         m_b.emit({Engine::kAct}, Opcode::kActivation,
-                 {op(work), op(m_b.psum_bank(f, gate[ft - fg], kF32, b.len)),
+                 {op(work), op(packed(f, gate[i / m_p.f_pack], i, b.len)),
                   ProgramBuilder::word(isa::Attr::kFunc, Word::kSilu)},
                  {{g.read(), wk.write()}, {g.semaphore(), wk.semaphore()}});
         m_b.emit(
             {Engine::kDve}, Opcode::kTensorTensor,
             {op(m_b.sbuf(f, slot(m_p.h, ft), m_o.dtype, b.len)), op(work),
-             op(m_b.psum_bank(f, up[ft - fg], kF32, b.len)),
+             op(packed(f, up[i / m_p.f_pack], i, b.len)),
              ProgramBuilder::word(isa::Attr::kOp, Word::kMul)},
             {{wk.read(), u.read(), h.write()}, {wk.semaphore(), u.semaphore(), h.semaphore()}});
       }
@@ -399,6 +426,18 @@ class MlpEmitter {
              {{out.read()}, {out.semaphore()}});
   }
 
+  // Stage-1 tile i of a group in its bank: the bank itself when tiles are not packed (as
+  // `@bankB`), else `block` fp32 columns at position i mod f_pack (as a byte offset).
+  trace::Operand packed(std::uint32_t partitions, std::uint32_t bank, std::uint32_t i,
+                        std::uint32_t len) const {
+    if (m_p.f_pack == 1) return m_b.psum_bank(partitions, bank, kF32, len);
+    const std::uint64_t column = std::uint64_t{i % m_p.f_pack} * m_p.block;
+    trace::Operand o =
+        m_b.sbuf(partitions, std::uint64_t{bank} * m_bank_bytes + column * isa::dtype_bytes(kF32),
+                 kF32, len);
+    o.form = trace::OperandForm::kPsumOffset;
+    return o;
+  }
   std::uint64_t xt_offset(const Block& b, std::uint32_t chunk) const {
     return slot(m_p.xt, b.set) + std::uint64_t{chunk} * m_p.block * in_bytes();
   }
@@ -412,6 +451,7 @@ class MlpEmitter {
   const MlpOptions& m_o;
   std::uint32_t m_core;
   Tensors m_t;
+  std::uint64_t m_bank_bytes;
   std::vector<GuardedBuffer> m_xt, m_h, m_work, m_w1, m_wd, m_banks, m_out;
   std::uint32_t m_w1_units = 0, m_wd_units = 0, m_work_units = 0, m_out_units = 0;
   std::uint32_t m_bank_turn = 0;
@@ -448,9 +488,6 @@ MlpPlan plan_mlp(const MlpOptions& options, const config::SystemConfig& cfg) {
   p.f_tiles = static_cast<std::uint32_t>(ceil_div(o.ffn, p.tile_f));
   p.n_tiles = static_cast<std::uint32_t>(ceil_div(o.hidden, p.tile_n));
   p.psum_banks = cfg.psum.banks;
-  // Half the banks accumulate while the other half are evacuated: gate and up of f_group F
-  // tiles take 2 * f_group banks.
-  p.f_group = std::clamp(cfg.psum.banks / 4, 1u, p.f_tiles);
 
   const std::uint64_t in = isa::dtype_bytes(o.dtype);
   const double hbm = (static_cast<double>(o.hidden) * o.tokens + 3.0 * o.hidden * o.ffn) * in +
@@ -531,7 +568,7 @@ trace::Program mlp(const MlpOptions& options, const config::SystemConfig& cfg) {
   t.wd = tensor("Wd", o.dtype, o.ffn, o.hidden, o.seed + 3);
   t.y = tensor("Y", *o.out_dtype, o.tokens, o.hidden, std::nullopt);
   for (std::uint32_t c = 0; c < o.cores; ++c)
-    MlpEmitter(b, plan, c, t).run();
+    MlpEmitter(b, plan, c, t, cfg.psum.bank_bytes).run();
   return b.take();
 }
 
@@ -540,9 +577,10 @@ std::string describe(const MlpPlan& p) {
   auto ring = [](const MlpRing& r) { return fmt::format("{} x {} B", r.slots, r.slot_bytes); };
   std::string out = fmt::format(
       "mlp T={} H={} F={} {}->{}: {} token blocks of {}, tiles H {} / F {} / tokens {} / hidden "
-      "{}, F group {}, stage-2 groups {}x{} (sub-blocks x hidden tiles), {} PSUM banks\n",
+      "{}, F group {} ({} per PSUM bank), stage-2 groups {}x{} (sub-blocks x hidden tiles), {} "
+      "PSUM banks\n",
       o.tokens, o.hidden, o.ffn, isa::dtype_name(o.dtype), isa::dtype_name(*o.out_dtype), p.blocks,
-      p.block, p.tile_h, p.tile_f, p.tile_t, p.tile_n, p.f_group, p.t_group, p.n_group,
+      p.block, p.tile_h, p.tile_f, p.tile_t, p.tile_n, p.f_group, p.f_pack, p.t_group, p.n_group,
       p.psum_banks);
   out += fmt::format(
       "SBUF per partition: XT {}, h^T {}, work {}, Wg+Wu {}, Wd {}, out {}: {} B; DMA queues "

@@ -59,7 +59,8 @@ struct MlpPlan {
   std::uint32_t h_chunks = 0;    // ceil(H / tile_h)
   std::uint32_t f_tiles = 0;     // ceil(F / tile_f)
   std::uint32_t n_tiles = 0;     // ceil(H / tile_n)
-  std::uint32_t f_group = 0;     // F tiles whose gate/up accumulate together (2 banks each)
+  std::uint32_t f_group = 0;     // F tiles whose gate/up accumulate together
+  std::uint32_t f_pack = 0;      // stage-1 tiles side by side in one PSUM bank (small blocks)
   std::uint32_t t_group = 0;     // stage-2 sub-blocks sharing each Wd load
   std::uint32_t n_group = 0;     // hidden tiles per Wd load
   std::uint32_t psum_banks = 0;  // banks in rotation

@@ -22,7 +22,8 @@ using namespace trnsim::test;
 namespace {
 
 struct MlpCase {
-  std::string config;  // "trn2", "tiny", or "tiny-1k": tiny with 1 KiB of SBUF per partition
+  // "trn2", "tiny", or "tiny-1k" / "tiny-2k": tiny with 1 or 2 KiB of SBUF per partition.
+  std::string config;
   std::uint64_t tokens, hidden, ffn;
   std::uint32_t cores = 1;
   isa::DType dtype = isa::DType::kBf16;
@@ -33,6 +34,7 @@ struct MlpCase {
     // Little SBUF forces narrow token blocks, so a small case has several blocks per core
     // and every buffer (XT sets, h^T tiles, weight slots) is reused.
     if (config == "tiny-1k") cfg.sbuf.bytes_per_partition = 1024;
+    if (config == "tiny-2k") cfg.sbuf.bytes_per_partition = 2048;
     return cfg;
   }
   gen::MlpOptions options() const {
@@ -128,9 +130,10 @@ std::string without_wait(const std::string& text,
 }
 
 const MlpCase kCases[] = {
-    {"tiny", 40, 40, 56},                         // partial H chunk, F tile and sub-block
-    {"tiny-1k", 100, 16, 32},                     // 4 blocks of up to 32 tokens
-    {"tiny", 100, 24, 40, 2},                     // two cores, one block each
+    {"tiny", 40, 40, 56},      // partial H chunk, F tile and sub-block
+    {"tiny-1k", 100, 16, 32},  // 4 blocks of up to 32 tokens, 2 F tiles per PSUM bank
+    {"tiny-2k", 200, 32, 64},  // 4 blocks, 4 F groups each: every buffer reused often
+    {"tiny", 100, 24, 40, 2},  // two cores, one block each
     {"tiny", 30, 20, 20, 1, isa::DType::kFp32},   // fp32 throughout
     {"tiny", 20, 16, 24, 1, isa::DType::kFp8e4},  // fp8 weights, activations and h
     {"trn2", 200, 200, 300},                      // 2 H chunks, an F group of 2 plus 1
@@ -162,10 +165,17 @@ TEST_CASE("mlp: traces are canonical, legal and deterministic") {
     CHECK(plan.core_blocks.front().first == 0);
     CHECK(plan.core_blocks.back().second == plan.blocks);
   }
-  // The small-SBUF case really has several blocks per core, with two XT sets.
-  const gen::MlpPlan small = gen::plan_mlp(kCases[1].options(), kCases[1].make_config());
+  // The small-SBUF cases really have several blocks per core, with two XT sets; the first
+  // packs its F tiles side by side in PSUM banks, the second has several F groups.
+  const gen::MlpPlan packed = gen::plan_mlp(kCases[1].options(), kCases[1].make_config());
+  CHECK(packed.blocks >= 3);
+  CHECK(packed.xt.slots == 2);
+  CHECK(packed.f_pack > 1);
+  CHECK(packed.f_group == packed.f_tiles);
+  const gen::MlpPlan small = gen::plan_mlp(kCases[2].options(), kCases[2].make_config());
   CHECK(small.blocks >= 3);
   CHECK(small.xt.slots == 2);
+  CHECK(small.f_tiles / small.f_group >= 3);
 }
 
 TEST_CASE("mlp: no race, no deadlock, Y written once and as program order computes it") {
@@ -184,7 +194,7 @@ TEST_CASE("mlp: no race, no deadlock, Y written once and as program order comput
 }
 
 TEST_CASE("mlp: removing a guarding wait is caught") {
-  const MlpCase c = kCases[1];
+  const MlpCase c = kCases[2];
   const config::SystemConfig cfg = c.make_config();
   const GeneratedMlp g = generate(c.options(), cfg);
   const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
