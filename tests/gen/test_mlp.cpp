@@ -136,9 +136,9 @@ const MlpCase kCases[] = {
     {"tiny", 100, 24, 40, 2},  // two cores, one block each
     {"tiny", 30, 20, 20, 1, isa::DType::kFp32},   // fp32 throughout
     {"tiny", 20, 16, 24, 1, isa::DType::kFp8e4},  // fp8 weights, activations and h
-    {"trn2", 200, 200, 300},                      // 2 H chunks, an F group of 2 plus 1
+    {"trn2", 130, 140, 150},                      // 2 H chunks, 2 F tiles packed in one bank
     {"trn2", 4, 256, 384},                        // decode-like: 4 tokens
-    {"trn2", 600, 128, 256, 2},                   // two cores of 300 tokens
+    {"trn2", 520, 128, 136, 2},                   // two cores of 260 tokens, one F tile a bank
 };
 
 }  // namespace
