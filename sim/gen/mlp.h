@@ -13,9 +13,10 @@
 //     bank: Y = sum over F tiles of h^T[f, tokens]^T Wd[f, hidden] (stationary: h^T,
 //     moving: Wd), evacuated in out_dtype and stored.
 // h^T of the whole block stays in SBUF, so the intermediate never goes to HBM; the token
-// block is chosen so that it fits. Weights stream through rings of SBUF slots, XT blocks are
-// double-buffered, PSUM banks rotate, and cores share the token blocks. Every buffer reuse is
-// guarded by the phase protocol of program_builder.h.
+// block is chosen so that it fits. Blocks narrower than a bank put several stage-1 tiles side
+// by side in one PSUM bank, so that decode shapes load long weight rows. Weights stream through
+// rings of SBUF slots, XT blocks are double-buffered, PSUM banks rotate, and cores share the token
+// blocks. Every buffer reuse is guarded by the phase protocol of program_builder.h.
 #pragma once
 
 #include <cstdint>
