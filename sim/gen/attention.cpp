@@ -27,11 +27,12 @@ constexpr std::uint64_t kAlign = 64;
 // K/V block buffers in rotation: one being read by the tensor engine, two loading ahead, so
 // a block's DMAs (several descriptors each) are well under way before it is needed.
 constexpr std::uint32_t kKvSlots = 3;
-// The other per-block buffers (S, P, P^T, statistics) alternate between the block in its
-// front half and the block in its back half (the skew of one block); per-tile buffers (Q,
-// l, O) between the tile finishing and the tile starting.
-constexpr std::uint32_t kStepSlots = 2;
+// The other per-block buffers (masked S, P, P^T, statistics) rotate over the blocks in
+// flight: the skew plus one (see plan_attention). Per-tile buffers (Q, l, O) alternate
+// between the tile finishing and the tile starting.
 constexpr std::uint32_t kTileSlots = 2;
+// Most blocks whose front is emitted ahead of an earlier block's back.
+constexpr std::uint32_t kMaxSkew = 3;
 // Per-partition fp32 words of one block's statistics: rm, nm, rs, corr.
 constexpr std::uint32_t kStatWords = 4;
 constexpr std::uint32_t kRm = 0, kNm = 1, kRs = 2, kCorr = 3;
@@ -54,10 +55,10 @@ struct Layout {
   std::uint64_t l = 0;                       // kTileSlots running sums, one fp32 word each
   std::uint64_t k = 0, k_bytes = 0;          // kv_slots K^T blocks [dk x dc*B]
   std::uint64_t v = 0, v_bytes = 0;          // kv_slots V blocks [T x chunks*d]
-  std::uint64_t smask = 0, smask_bytes = 0;  // kStepSlots masked S [T x B] fp32
-  std::uint64_t p = 0, p_bytes = 0;          // kStepSlots P [T x B]
-  std::uint64_t pt = 0, pt_bytes = 0;        // kStepSlots P^T [T x chunks*T]
-  std::uint64_t stats = 0, stats_bytes = 0;  // kStepSlots statistics words
+  std::uint64_t smask = 0, smask_bytes = 0;  // step_slots masked S [T x B] fp32
+  std::uint64_t p = 0, p_bytes = 0;          // step_slots P [T x B]
+  std::uint64_t pt = 0, pt_bytes = 0;        // step_slots P^T [T x chunks*T]
+  std::uint64_t stats = 0, stats_bytes = 0;  // step_slots statistics words
   std::uint64_t total = 0;
 };
 
@@ -80,10 +81,10 @@ Layout layout(const AttentionPlan& plan) {
   take(l.l, l_bytes, isa::dtype_bytes(kF32), kTileSlots);
   take(l.k, l.k_bytes, dc * plan.block * eb, plan.kv_slots);
   take(l.v, l.v_bytes, chunks * o.head_dim * eb, plan.kv_slots);
-  take(l.smask, l.smask_bytes, plan.block * isa::dtype_bytes(kF32), kStepSlots);
-  take(l.p, l.p_bytes, plan.block * eb, kStepSlots);
-  take(l.pt, l.pt_bytes, chunks * plan.tile * eb, kStepSlots);
-  take(l.stats, l.stats_bytes, kStatWords * isa::dtype_bytes(kF32), kStepSlots);
+  take(l.smask, l.smask_bytes, plan.block * isa::dtype_bytes(kF32), plan.step_slots);
+  take(l.p, l.p_bytes, plan.block * eb, plan.step_slots);
+  take(l.pt, l.pt_bytes, chunks * plan.tile * eb, plan.step_slots);
+  take(l.stats, l.stats_bytes, kStatWords * isa::dtype_bytes(kF32), plan.step_slots);
   l.total = at;
   return l;
 }
@@ -155,20 +156,20 @@ class AttentionEmitter {
     sems(m_k, "k", m_plan.kv_slots);
     sems(m_vb, "v", m_plan.kv_slots);
     sems(m_s, "s_ps", m_plan.s_banks);
-    sems(m_sm, "s_sb", kStepSlots);
-    sems(m_p, "p", kStepSlots);
+    sems(m_sm, "s_sb", m_plan.step_slots);
+    sems(m_p, "p", m_plan.step_slots);
     sems(m_ptp, "pt_ps", m_plan.pt_banks);
-    sems(m_pts, "pt_sb", kStepSlots);
+    sems(m_pts, "pt_sb", m_plan.step_slots);
     for (std::uint32_t w = 0; w < kStatWords; ++w) {
       m_stat.emplace_back();
-      for (std::uint32_t s = 0; s < kStepSlots; ++s) {
+      for (std::uint32_t s = 0; s < m_plan.step_slots; ++s) {
         static constexpr const char* kNames[kStatWords] = {"rm", "nm", "rs", "corr"};
         m_stat[w].emplace_back(m_b.add_semaphore(fmt::format("{}{}", kNames[w], s)));
       }
     }
 
-    // Every block of every tile of every head this core owns, in order; front(g+1) is
-    // emitted before back(g) (see the header), so each block's buffers alternate.
+    // Every block of every tile of every head this core owns, in order; front(g + skew) is
+    // emitted before back(g) (see the header).
     std::vector<Step> steps;
     std::uint32_t tile_index = 0;
     for (std::uint64_t h = core; h < m_o.heads; h += m_o.cores) {
@@ -191,12 +192,14 @@ class AttentionEmitter {
         ++tile_index;
       }
     }
+    const std::size_t skew = m_plan.skew;
     for (std::size_t g = 0; g < steps.size(); ++g) {
       steps[g].index = static_cast<std::uint32_t>(g);
       front(steps[g]);
-      if (g > 0) back(steps[g - 1]);
+      if (g >= skew) back(steps[g - skew]);
     }
-    if (!steps.empty()) back(steps.back());
+    for (std::size_t g = steps.size() > skew ? steps.size() - skew : 0; g < steps.size(); ++g)
+      back(steps[g]);
   }
 
  private:
@@ -216,7 +219,7 @@ class AttentionEmitter {
 
   // Buffer slots of a step and of a tile.
   std::uint32_t ts(const Step& s) const { return s.tile % kTileSlots; }
-  std::uint32_t ss(const Step& s) const { return s.index % kStepSlots; }
+  std::uint32_t ss(const Step& s) const { return s.index % m_plan.step_slots; }
   std::uint32_t kv(const Step& s) const { return s.index % m_plan.kv_slots; }
   std::uint32_t s_bank(const Step& s) const { return s.index % m_plan.s_banks; }
   std::uint32_t pt_bank(const Step& s) const { return m_plan.s_banks + s.index % m_plan.pt_banks; }
@@ -348,7 +351,7 @@ class AttentionEmitter {
       scores = smask(s);
       src = &mb;
     }
-    const std::uint32_t slot = ss(s), prev = (s.index + kStepSlots - 1) % kStepSlots;
+    const std::uint32_t slot = ss(s), prev = (s.index + m_plan.step_slots - 1) % m_plan.step_slots;
     GuardedBuffer &rm = stat_buf(kRm, slot), &nm = stat_buf(kNm, slot),
                   &nm_prev = stat_buf(kNm, prev), &rs = stat_buf(kRs, slot),
                   &corr = stat_buf(kCorr, slot);
@@ -503,7 +506,12 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   plan.block = static_cast<std::uint32_t>(bank_keys / t * t);
   plan.kv_slots = kKvSlots;
   // Banks: one each for S, P^T and O, then a second for S (so Q K^T of the next block can
-  // run while the exp reads this one), O (tiles overlap) and P^T.
+  // run while the exp reads this one), O (tiles overlap) and P^T, then more for S. Each S
+  // bank holds one block in flight between its Q K^T and its exp: with s_banks of them the
+  // front of block g + s_banks - 1 is emitted before the back of block g, so the tensor
+  // engine's matmuls run that many blocks ahead of the chain row max -> exp -> transpose ->
+  // P V, whose latency (each step waits for the one before on another engine) would
+  // otherwise leave every engine idle part of the time.
   plan.s_banks = plan.pt_banks = plan.o_banks = 1;
   std::uint32_t spare = cfg.psum.banks - 3;
   for (std::uint32_t* b : {&plan.s_banks, &plan.o_banks, &plan.pt_banks}) {
@@ -512,7 +520,20 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
       --spare;
     }
   }
-  const Layout l = layout(plan);
+  plan.s_banks += std::min(spare, kMaxSkew + 1 - plan.s_banks);
+  plan.skew = std::max<std::uint32_t>(1, plan.s_banks - 1);
+  plan.step_slots = plan.skew + 1;
+  // Shorter blocks, then fewer K/V buffers, when the buffers do not fit SBUF (a small
+  // chip's); never fewer than one chunk of keys or two buffers.
+  Layout l = layout(plan);
+  while (l.total > cfg.sbuf.bytes_per_partition && (plan.block > t || plan.kv_slots > 2)) {
+    if (plan.block > t) {
+      plan.block -= t;
+    } else {
+      --plan.kv_slots;
+    }
+    l = layout(plan);
+  }
   plan.sbuf_bytes = l.total;
   if (l.total > cfg.sbuf.bytes_per_partition) {
     fail(fmt::format("head-dim={} needs {} bytes of SBUF per partition; config '{}' has {}",
@@ -581,11 +602,12 @@ std::string describe(const AttentionPlan& plan) {
   const AttentionOptions& o = plan.options;
   return fmt::format(
       "attention H={} L={} Lk={} d={} {}{} scale={}: tiles of {} queries, blocks of {} keys, "
-      "{} K/V buffers, PSUM banks {}/{}/{} (S/P^T/O), {} B of SBUF per partition, {} K/V "
-      "DMA queues, {} cores\n",
+      "skew {} blocks, {} K/V buffers, PSUM banks {}/{}/{} (S/P^T/O), {} B of SBUF per "
+      "partition, {} K/V DMA queues, {} cores\n",
       o.heads, o.seq, plan.kv_seq, o.head_dim, isa::dtype_name(o.dtype), o.causal ? " causal" : "",
-      plan.scale, plan.tile, plan.block, plan.kv_slots, plan.s_banks, plan.pt_banks, plan.o_banks,
-      plan.sbuf_bytes, plan.load_queues.size(), std::min<std::uint64_t>(o.cores, o.heads));
+      plan.scale, plan.tile, plan.block, plan.skew, plan.kv_slots, plan.s_banks, plan.pt_banks,
+      plan.o_banks, plan.sbuf_bytes, plan.load_queues.size(),
+      std::min<std::uint64_t>(o.cores, o.heads));
 }
 
 double attention_flops(const AttentionOptions& o) {

@@ -23,8 +23,9 @@
 //   l = l*corr + rs (pool); O_acc *= corr (dve, in the PSUM bank that accumulates O);
 //   O_acc += P^T chunk^T V chunk (pe);
 // and after the last block O = O_acc / l (dve), stored in the dtype.
-// Work is emitted skewed by one block (the front of block g+1, up to the exp, before the back
-// of block g), so the tensor engine's Q K^T of the next block overlaps the scalar engine's exp.
+// Work is emitted skewed (the front of block g+k, up to the exp, before the back of block g,
+// k = 1 .. 3 as PSUM banks allow), so the tensor engine's Q K^T of the next blocks overlaps
+// the scalar engine's exp of this one.
 // Heads are spread over cores round-robin. Every buffer reuse is guarded by the phase protocol
 // of program_builder.h.
 #pragma once
@@ -57,11 +58,13 @@ struct AttentionPlan {
   AttentionOptions options;
   std::uint64_t kv_seq = 0;
   double scale = 0;
-  std::uint32_t tile = 0;      // T: query rows per tile and keys per chunk
-  std::uint32_t dk = 0;        // head-dim rows per Q K^T contraction step
-  std::uint32_t block = 0;     // keys per block (a multiple of T)
-  std::uint32_t kv_slots = 0;  // K/V block buffers in rotation
-  std::uint32_t s_banks = 0;   // PSUM banks for S, P^T and O, in rotation
+  std::uint32_t tile = 0;        // T: query rows per tile and keys per chunk
+  std::uint32_t dk = 0;          // head-dim rows per Q K^T contraction step
+  std::uint32_t block = 0;       // keys per block (a multiple of T)
+  std::uint32_t kv_slots = 0;    // K/V block buffers in rotation
+  std::uint32_t skew = 0;        // blocks whose front is emitted before an earlier back
+  std::uint32_t step_slots = 0;  // per-block buffers (P, P^T, statistics) in rotation
+  std::uint32_t s_banks = 0;     // PSUM banks for S, P^T and O, in rotation
   std::uint32_t pt_banks = 0;
   std::uint32_t o_banks = 0;
   std::uint64_t sbuf_bytes = 0;           // per partition

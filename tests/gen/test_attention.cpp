@@ -47,14 +47,14 @@ struct AttnCase {
   }
 };
 
-struct Generated {
+struct GeneratedAttention {
   trace::Program program;
   std::string text;
   trace::Program parsed;
 };
 
-Generated generate(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
-  Generated g;
+GeneratedAttention generate(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
+  GeneratedAttention g;
   g.program = gen::attention(o, cfg);
   g.text = trace::print_program(g.program);
   g.parsed = trace::parse_trace(g.text, "generated.trn");
@@ -141,7 +141,7 @@ TEST_CASE("attention: traces are canonical, legal and deterministic") {
   for (const AttnCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const Generated g = generate(c.options(), cfg);
+    const GeneratedAttention g = generate(c.options(), cfg);
     std::string why;
     CHECK_MESSAGE(trace::equivalent(g.program, g.parsed, &why), why);
     CHECK(trace::print_program(g.parsed) == g.text);
@@ -163,7 +163,7 @@ TEST_CASE("attention: no race, no deadlock, O written once and as program order 
   for (const AttnCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const Generated g = generate(c.options(), cfg);
+    const GeneratedAttention g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
     const std::uint32_t out = g.parsed.find_tensor("O");
@@ -178,7 +178,7 @@ TEST_CASE("attention: removing a guarding wait is caught") {
   // Two tiles of 16 queries, two key blocks each: every per-block buffer is reused.
   const AttnCase c{"tiny", 32, 640, 16, 1, 1, false};
   const config::SystemConfig cfg = c.make_config();
-  const Generated g = generate(c.options(), cfg);
+  const GeneratedAttention g = generate(c.options(), cfg);
   const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
   REQUIRE(ordered.error.empty());
   const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("O")];
@@ -192,14 +192,17 @@ TEST_CASE("attention: removing a guarding wait is caught") {
        [](const std::string& line) { return starts_with(line, "dma.") && has(line, "copy sbuf"); }},
       {"a store before its result is written",
        [](const std::string& line) { return has(line, "copy hbm:O"); }},
-      {"the exp", [](const std::string& line) { return has(line, "func=exp scale=0"); }},
+      {"the running-max correction",
+       [](const std::string& line) { return has(line, "func=exp scale=-1.0"); }},
       {"a transpose of P", [](const std::string& line) { return has(line, "pe:     transpose"); }},
+      {"the copy of P^T to SBUF",
+       [](const std::string& line) {
+         return starts_with(line, "dve:") && has(line, "tensor_copy") && has(line, "psum");
+       }},
+      {"the row max", [](const std::string& line) { return has(line, "tensor_reduce"); }},
       {"the running sum",
        [](const std::string& line) { return starts_with(line, "pool:") && has(line, "op1=add"); }},
-      {"the rescale of the accumulator",
-       [](const std::string& line) {
-         return starts_with(line, "dve:") && has(line, "psum") && has(line, "op0=mul");
-       }},
+      {"the division by l", [](const std::string& line) { return has(line, "op0=div"); }},
   };
   for (const Mutant& m : mutants) {
     INFO("removed the wait of ", m.what);
