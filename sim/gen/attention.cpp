@@ -28,14 +28,18 @@ constexpr std::uint64_t kAlign = 64;
 // a block's DMAs (several descriptors each) are well under way before it is needed.
 constexpr std::uint32_t kKvSlots = 3;
 // The other per-block buffers (masked S, P, P^T, statistics) rotate over the blocks in
-// flight: the skew plus one (see plan_attention). Per-tile buffers (Q, l, O) alternate
-// between the tile finishing and the tile starting.
-constexpr std::uint32_t kTileSlots = 2;
+// flight: the skew plus one (see plan_attention). Per-tile buffers (Q, l, nm, O) rotate
+// over two groups of tiles: the group finishing and the group starting.
 // Most blocks whose front is emitted ahead of an earlier block's back.
 constexpr std::uint32_t kMaxSkew = 3;
-// Per-partition fp32 words of one block's statistics: rm, nm, rs, corr.
-constexpr std::uint32_t kStatWords = 4;
-constexpr std::uint32_t kRm = 0, kNm = 1, kRs = 2, kCorr = 3;
+// Most query tiles sharing one K/V block load.
+constexpr std::uint32_t kMaxGroup = 2;
+// Per-partition fp32 words of one block's statistics: rm, rs, corr.
+constexpr std::uint32_t kStatWords = 3;
+constexpr std::uint32_t kRm = 0, kRs = 1, kCorr = 2;
+// Per-partition fp32 words of one tile's running state: l, and nm of the last two blocks
+// (alternating, so a block reads its predecessor's while writing its own).
+constexpr std::uint32_t kTileWords = 3;
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
   return (a + b - 1) / b;
@@ -50,9 +54,9 @@ std::uint64_t align_up(std::uint64_t a) {
 
 // Byte layout of SBUF, per partition.
 struct Layout {
-  std::uint64_t q = 0, q_bytes = 0;          // kTileSlots Q^T tiles [dk x dc*T]
-  std::uint64_t out = 0, out_bytes = 0;      // kTileSlots O tiles [T x d] in the dtype
-  std::uint64_t l = 0;                       // kTileSlots running sums, one fp32 word each
+  std::uint64_t q = 0, q_bytes = 0;          // tile_slots Q^T tiles [dk x dc*T]
+  std::uint64_t out = 0, out_bytes = 0;      // tile_slots O tiles [T x d] in the dtype
+  std::uint64_t l = 0;                       // tile_slots running states (kTileWords)
   std::uint64_t k = 0, k_bytes = 0;          // kv_slots K^T blocks [dk x dc*B]
   std::uint64_t v = 0, v_bytes = 0;          // kv_slots V blocks [T x chunks*d]
   std::uint64_t smask = 0, smask_bytes = 0;  // step_slots masked S [T x B] fp32
@@ -76,9 +80,9 @@ Layout layout(const AttentionPlan& plan) {
     at += bytes * count;
   };
   std::uint64_t l_bytes = 0;
-  take(l.q, l.q_bytes, dc * plan.tile * eb, kTileSlots);
-  take(l.out, l.out_bytes, o.head_dim * eb, kTileSlots);
-  take(l.l, l_bytes, isa::dtype_bytes(kF32), kTileSlots);
+  take(l.q, l.q_bytes, dc * plan.tile * eb, plan.tile_slots);
+  take(l.out, l.out_bytes, o.head_dim * eb, plan.tile_slots);
+  take(l.l, l_bytes, kTileWords * isa::dtype_bytes(kF32), plan.tile_slots);
   take(l.k, l.k_bytes, dc * plan.block * eb, plan.kv_slots);
   take(l.v, l.v_bytes, chunks * o.head_dim * eb, plan.kv_slots);
   take(l.smask, l.smask_bytes, plan.block * isa::dtype_bytes(kF32), plan.step_slots);
@@ -149,9 +153,10 @@ class AttentionEmitter {
       for (std::uint32_t i = 0; i < count; ++i)
         into.emplace_back(m_b.add_semaphore(fmt::format("{}{}", name, i)));
     };
-    sems(m_q, "q", kTileSlots);
-    sems(m_os, "o_sb", kTileSlots);
-    sems(m_l, "l", kTileSlots);
+    sems(m_q, "q", m_plan.tile_slots);
+    sems(m_os, "o_sb", m_plan.tile_slots);
+    sems(m_l, "l", m_plan.tile_slots);
+    sems(m_nm, "nm", 2 * m_plan.tile_slots);
     sems(m_opsum, "o_ps", m_plan.o_banks);
     sems(m_k, "k", m_plan.kv_slots);
     sems(m_vb, "v", m_plan.kv_slots);
@@ -163,51 +168,74 @@ class AttentionEmitter {
     for (std::uint32_t w = 0; w < kStatWords; ++w) {
       m_stat.emplace_back();
       for (std::uint32_t s = 0; s < m_plan.step_slots; ++s) {
-        static constexpr const char* kNames[kStatWords] = {"rm", "nm", "rs", "corr"};
+        static constexpr const char* kNames[kStatWords] = {"rm", "rs", "corr"};
         m_stat[w].emplace_back(m_b.add_semaphore(fmt::format("{}{}", kNames[w], s)));
       }
     }
 
     // Every block of every tile of every head this core owns, in order; front(g + skew) is
     // emitted before back(g) (see the header).
+    // The tiles of a group share each K/V block load: for every block, the group's tiles
+    // that need it, in turn.
     std::vector<Step> steps;
-    std::uint32_t tile_index = 0;
+    std::uint32_t tile_index = 0, kv_index = 0;
+    const std::uint64_t tiles = m_o.seq / T();
     for (std::uint64_t h = core; h < m_o.heads; h += m_o.cores) {
-      for (std::uint64_t r0 = 0; r0 < m_o.seq; r0 += m_plan.tile) {
-        const std::uint64_t keys = m_o.causal ? r0 + m_plan.tile : m_plan.kv_seq;
-        const std::uint64_t blocks = ceil_div(keys, m_plan.block);
-        for (std::uint64_t j = 0; j < blocks; ++j) {
-          Step s;
-          s.head = h;
-          s.row = r0;
-          s.tile = tile_index;
-          s.block = j;
-          s.key = j * m_plan.block;
-          s.keys = static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.block, keys - s.key));
-          s.first = j == 0;
-          s.last = j + 1 == blocks;
-          s.masked = m_o.causal && s.last;
-          steps.push_back(s);
+      for (std::uint64_t t0 = 0; t0 < tiles; t0 += m_plan.group) {
+        const std::uint64_t group = std::min<std::uint64_t>(m_plan.group, tiles - t0);
+        auto keys_of = [&](std::uint64_t t) { return m_o.causal ? (t + 1) * T() : m_plan.kv_seq; };
+        const std::uint64_t group_keys = keys_of(t0 + group - 1);
+        for (std::uint64_t key = 0; key < group_keys; key += m_plan.block) {
+          bool loads = true;
+          for (std::uint64_t t = t0; t < t0 + group; ++t) {
+            const std::uint64_t keys = keys_of(t);
+            if (key >= keys) continue;
+            Step s;
+            s.head = h;
+            s.row = t * T();
+            s.tile = tile_index + static_cast<std::uint32_t>(t - t0);
+            s.block = key / m_plan.block;
+            s.key = key;
+            s.keys = static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.block, keys - key));
+            s.kv_index = kv_index;
+            s.kv_keys =
+                static_cast<std::uint32_t>(std::min<std::uint64_t>(m_plan.block, group_keys - key));
+            s.loads = loads;
+            s.first = key == 0;
+            s.last = key + m_plan.block >= keys;
+            s.masked = m_o.causal && s.last;
+            steps.push_back(s);
+            loads = false;
+          }
+          ++kv_index;
         }
-        ++tile_index;
+        tile_index += static_cast<std::uint32_t>(group);
       }
     }
-    const std::size_t skew = m_plan.skew;
-    for (std::size_t g = 0; g < steps.size(); ++g) {
-      steps[g].index = static_cast<std::uint32_t>(g);
-      front(steps[g]);
-      if (g >= skew) back(steps[g - skew]);
+    // Each step in three parts: front(g + skew), then middle(g), then tail(g - 1). So the
+    // tensor engine's stream runs Q K^T of step g + skew, the transposes of step g, then P V
+    // of step g - 1, whose P^T the vector engine copied meanwhile: it never waits on a round
+    // trip through another engine for work it has just done.
+    const std::size_t skew = m_plan.skew, n = steps.size();
+    for (std::size_t g = 0; g < n + skew + 1; ++g) {
+      if (g < n) {
+        steps[g].index = static_cast<std::uint32_t>(g);
+        front(steps[g]);
+      }
+      if (g >= skew && g - skew < n) middle(steps[g - skew]);
+      if (g >= skew + 1) tail(steps[g - skew - 1]);
     }
-    for (std::size_t g = steps.size() > skew ? steps.size() - skew : 0; g < steps.size(); ++g)
-      back(steps[g]);
   }
 
  private:
   struct Step {
     std::uint64_t head = 0, row = 0, block = 0, key = 0;
-    std::uint32_t tile = 0;   // tiles of this core so far
-    std::uint32_t index = 0;  // blocks of this core so far
-    std::uint32_t keys = 0;   // keys in this block, a multiple of T
+    std::uint32_t tile = 0;      // tiles of this core so far
+    std::uint32_t index = 0;     // steps of this core so far
+    std::uint32_t kv_index = 0;  // K/V block loads of this core so far
+    std::uint32_t keys = 0;      // keys of this tile in this block, a multiple of T
+    std::uint32_t kv_keys = 0;   // keys loaded for this block (its group's widest tile)
+    bool loads = false;          // this step loads the block's K and V
     bool first = false, last = false, masked = false;
   };
 
@@ -218,9 +246,9 @@ class AttentionEmitter {
   std::uint64_t eb() const { return isa::dtype_bytes(m_o.dtype); }
 
   // Buffer slots of a step and of a tile.
-  std::uint32_t ts(const Step& s) const { return s.tile % kTileSlots; }
+  std::uint32_t ts(const Step& s) const { return s.tile % m_plan.tile_slots; }
   std::uint32_t ss(const Step& s) const { return s.index % m_plan.step_slots; }
-  std::uint32_t kv(const Step& s) const { return s.index % m_plan.kv_slots; }
+  std::uint32_t kv(const Step& s) const { return s.kv_index % m_plan.kv_slots; }
   std::uint32_t s_bank(const Step& s) const { return s.index % m_plan.s_banks; }
   std::uint32_t pt_bank(const Step& s) const { return m_plan.s_banks + s.index % m_plan.pt_banks; }
   std::uint32_t o_bank(const Step& s) const {
@@ -235,9 +263,11 @@ class AttentionEmitter {
   trace::Operand stat(const Step& s, std::uint32_t word) const {
     return sb(T(), m_layout.stats + ss(s) * m_layout.stats_bytes + word * 4, kF32, 1);
   }
-  trace::Operand stat_at(std::uint32_t slot, std::uint32_t word) const {
-    return sb(T(), m_layout.stats + slot * m_layout.stats_bytes + word * 4, kF32, 1);
+  // The tile's nm of block `block` (alternating words).
+  trace::Operand nm_word(const Step& s, std::uint64_t block) const {
+    return sb(T(), m_layout.l + ts(s) * kAlign + (1 + block % 2) * 4, kF32, 1);
   }
+  GuardedBuffer& nm_buf(const Step& s, std::uint64_t block) { return m_nm[ts(s) * 2 + block % 2]; }
   trace::Operand l_word(const Step& s) const {
     return sb(T(), m_layout.l + ts(s) * kAlign, kF32, 1);
   }
@@ -298,17 +328,18 @@ class AttentionEmitter {
             {{c == 0 ? qb.write() : qb.accumulate()}, {qb.semaphore()}});
       }
     }
+    if (!s.loads) return;
     GuardedBuffer& kb = m_k[kv(s)];
     for (std::uint32_t c = 0; c < dc(); ++c) {
       const std::uint64_t row = s.head * d() + std::uint64_t{c} * m_plan.dk;
       m_b.emit({Engine::kDma, load_queue()}, Opcode::kCopy,
                {op(sb(m_plan.dk, m_layout.k + kv(s) * m_layout.k_bytes + c * m_plan.block * eb(),
-                      dt(), s.keys)),
-                op(m_b.slice(m_kt, row, row + m_plan.dk, s.key, s.key + s.keys))},
+                      dt(), s.kv_keys)),
+                op(m_b.slice(m_kt, row, row + m_plan.dk, s.key, s.key + s.kv_keys))},
                {{c == 0 ? kb.write() : kb.accumulate()}, {kb.semaphore()}});
     }
     GuardedBuffer& vb = m_vb[kv(s)];
-    for (std::uint32_t c = 0; c < chunks(s); ++c) {
+    for (std::uint32_t c = 0; c < s.kv_keys / T(); ++c) {
       const std::uint64_t row = s.head * m_plan.kv_seq + s.key + std::uint64_t{c} * T();
       m_b.emit({Engine::kDma, load_queue()}, Opcode::kCopy,
                {op(sb(T(), m_layout.v + kv(s) * m_layout.v_bytes + c * d() * eb(), dt(), d())),
@@ -351,9 +382,9 @@ class AttentionEmitter {
       scores = smask(s);
       src = &mb;
     }
-    const std::uint32_t slot = ss(s), prev = (s.index + m_plan.step_slots - 1) % m_plan.step_slots;
-    GuardedBuffer &rm = stat_buf(kRm, slot), &nm = stat_buf(kNm, slot),
-                  &nm_prev = stat_buf(kNm, prev), &rs = stat_buf(kRs, slot),
+    const std::uint32_t slot = ss(s);
+    GuardedBuffer &rm = stat_buf(kRm, slot), &nm = nm_buf(s, s.block),
+                  &nm_prev = nm_buf(s, s.block + 1), &rs = stat_buf(kRs, slot),
                   &corr = stat_buf(kCorr, slot);
     m_b.emit({Engine::kDve}, Opcode::kTensorReduce,
              {op(stat(s, kRm)), op(scores), attr(Attr::kOp, Word::kMax)},
@@ -362,38 +393,35 @@ class AttentionEmitter {
     // scores becomes the min of their negations.
     if (s.first) {
       m_b.emit({Engine::kPool}, Opcode::kTensorScalar,
-               {op(stat(s, kNm)), op(stat(s, kRm)), attr(Attr::kOp0, Word::kMul),
+               {op(nm_word(s, s.block)), op(stat(s, kRm)), attr(Attr::kOp0, Word::kMul),
                 attr(Attr::kS0, -m_plan.scale)},
                {{rm.read(), nm.write()}, {rm.semaphore(), nm.semaphore()}});
     } else {
       m_b.emit({Engine::kPool}, Opcode::kTensorScalar,
-               {op(stat(s, kNm)), op(stat(s, kRm)), attr(Attr::kOp0, Word::kMul),
+               {op(nm_word(s, s.block)), op(stat(s, kRm)), attr(Attr::kOp0, Word::kMul),
                 attr(Attr::kS0, -m_plan.scale), attr(Attr::kOp1, Word::kMin),
-                attr(Attr::kS1, stat_at(prev, kNm))},
+                attr(Attr::kS1, nm_word(s, s.block + 1))},
                {{rm.read(), nm_prev.read(), nm.write()},
                 {rm.semaphore(), nm_prev.semaphore(), nm.semaphore()}});
       // corr = exp(scale * (m_prev - m)) = exp(nm - nm_prev).
       m_b.emit({Engine::kAct}, Opcode::kActivation,
-               {op(stat(s, kCorr)), op(stat_at(prev, kNm)), attr(Attr::kFunc, Word::kExp),
-                attr(Attr::kScale, -1.0), attr(Attr::kBias, stat(s, kNm))},
+               {op(stat(s, kCorr)), op(nm_word(s, s.block + 1)), attr(Attr::kFunc, Word::kExp),
+                attr(Attr::kScale, -1.0), attr(Attr::kBias, nm_word(s, s.block))},
                {{nm_prev.read(), nm.read(), corr.write()},
                 {nm_prev.semaphore(), nm.semaphore(), corr.semaphore()}});
     }
     GuardedBuffer& pb = m_p[ss(s)];
     m_b.emit({Engine::kAct}, Opcode::kActivation,
              {op(p_tile(s, 0, s.keys)), op(scores), attr(Attr::kFunc, Word::kExp),
-              attr(Attr::kScale, m_plan.scale), attr(Attr::kBias, stat(s, kNm)),
+              attr(Attr::kScale, m_plan.scale), attr(Attr::kBias, nm_word(s, s.block)),
               attr(Attr::kAccum, stat(s, kRs))},
              {{src->read(), nm.read(), pb.write(), rs.write()},
               {src->semaphore(), nm.semaphore(), pb.semaphore(), rs.semaphore()}});
   }
 
-  // From P on: P^T, the running sum, the rescaled accumulator, P V, and for a tile's last
-  // block the division by l and the store.
-  void back(const Step& s) {
-    GuardedBuffer &pb = m_p[ss(s)], &ptp = m_ptp[s.index % m_plan.pt_banks], &pts = m_pts[ss(s)],
-                  &vb = m_vb[kv(s)], &ob = m_opsum[s.tile % m_plan.o_banks], &lb = m_l[ts(s)];
-    GuardedBuffer &rs = stat_buf(kRs, ss(s)), &corr = stat_buf(kCorr, ss(s));
+  // P^T: the transposes and the copy to SBUF.
+  void middle(const Step& s) {
+    GuardedBuffer &pb = m_p[ss(s)], &ptp = m_ptp[s.index % m_plan.pt_banks], &pts = m_pts[ss(s)];
     const std::uint32_t n = chunks(s);
     for (std::uint32_t c = 0; c < n; ++c) {
       m_b.emit({Engine::kPe}, Opcode::kTranspose,
@@ -405,6 +433,16 @@ class AttentionEmitter {
     m_b.emit({Engine::kDve}, Opcode::kTensorCopy,
              {op(sb(T(), pt_sb, dt(), n * T())), op(psum(T(), pt_bank(s), 0, dt(), n * T()))},
              {{ptp.read(), pts.write()}, {ptp.semaphore(), pts.semaphore()}});
+  }
+
+  // The running sum, the rescaled accumulator, P V, and for a tile's last block the division
+  // by l and the store.
+  void tail(const Step& s) {
+    GuardedBuffer &pts = m_pts[ss(s)], &vb = m_vb[kv(s)], &ob = m_opsum[s.tile % m_plan.o_banks],
+                  &lb = m_l[ts(s)];
+    GuardedBuffer &rs = stat_buf(kRs, ss(s)), &corr = stat_buf(kCorr, ss(s));
+    const std::uint32_t n = chunks(s);
+    const std::uint64_t pt_sb = m_layout.pt + ss(s) * m_layout.pt_bytes;
     // l = l * corr + rs (GpSimd: off the busier vector engine).
     if (s.first) {
       m_b.emit({Engine::kPool}, Opcode::kTensorCopy, {op(l_word(s)), op(stat(s, kRs))},
@@ -452,7 +490,7 @@ class AttentionEmitter {
   const config::SystemConfig& m_cfg;
   Layout m_layout;
   std::uint32_t m_qt, m_kt, m_v, m_out;
-  std::vector<GuardedBuffer> m_q, m_os, m_l, m_opsum, m_k, m_vb, m_s, m_sm, m_p, m_ptp, m_pts;
+  std::vector<GuardedBuffer> m_q, m_os, m_l, m_nm, m_opsum, m_k, m_vb, m_s, m_sm, m_p, m_ptp, m_pts;
   std::vector<std::vector<GuardedBuffer>> m_stat;  // [word][step slot]
   std::uint32_t m_load_turn = 0;
 };
@@ -522,7 +560,12 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   }
   plan.s_banks += std::min(spare, kMaxSkew + 1 - plan.s_banks);
   plan.skew = std::max<std::uint32_t>(1, plan.s_banks - 1);
-  plan.step_slots = plan.skew + 1;
+  // A step's buffers live from its front to its tail, emitted skew + 1 steps later.
+  plan.step_slots = plan.skew + 2;
+  // Tiles of a group share each K/V load (which otherwise bounds the run: a block's K and V
+  // cost about as much DMA time as its compute), one O bank each.
+  plan.group = std::min<std::uint32_t>(kMaxGroup, plan.o_banks);
+  plan.tile_slots = 2 * plan.group;
   // Shorter blocks, then fewer K/V buffers, when the buffers do not fit SBUF (a small
   // chip's); never fewer than one chunk of keys or two buffers.
   Layout l = layout(plan);
@@ -602,11 +645,12 @@ std::string describe(const AttentionPlan& plan) {
   const AttentionOptions& o = plan.options;
   return fmt::format(
       "attention H={} L={} Lk={} d={} {}{} scale={}: tiles of {} queries, blocks of {} keys, "
-      "skew {} blocks, {} K/V buffers, PSUM banks {}/{}/{} (S/P^T/O), {} B of SBUF per "
+      "skew {} blocks, groups of {} tiles, {} K/V buffers, PSUM banks {}/{}/{} (S/P^T/O), {} B of "
+      "SBUF per "
       "partition, {} K/V DMA queues, {} cores\n",
       o.heads, o.seq, plan.kv_seq, o.head_dim, isa::dtype_name(o.dtype), o.causal ? " causal" : "",
-      plan.scale, plan.tile, plan.block, plan.skew, plan.kv_slots, plan.s_banks, plan.pt_banks,
-      plan.o_banks, plan.sbuf_bytes, plan.load_queues.size(),
+      plan.scale, plan.tile, plan.block, plan.skew, plan.group, plan.kv_slots, plan.s_banks,
+      plan.pt_banks, plan.o_banks, plan.sbuf_bytes, plan.load_queues.size(),
       std::min<std::uint64_t>(o.cores, o.heads));
 }
 

@@ -64,6 +64,8 @@ struct AttentionPlan {
   std::uint32_t kv_slots = 0;    // K/V block buffers in rotation
   std::uint32_t skew = 0;        // blocks whose front is emitted before an earlier back
   std::uint32_t step_slots = 0;  // per-block buffers (P, P^T, statistics) in rotation
+  std::uint32_t group = 0;       // query tiles sharing each K/V block load
+  std::uint32_t tile_slots = 0;  // per-tile buffers (Q, l, nm, O) in rotation
   std::uint32_t s_banks = 0;     // PSUM banks for S, P^T and O, in rotation
   std::uint32_t pt_banks = 0;
   std::uint32_t o_banks = 0;

@@ -133,6 +133,9 @@ const AttnCase kCases[] = {
     {"tiny", 32, 640, 8, 1, 1, false, isa::DType::kFp32},  // two key blocks, one partial
     {"trn2", 256, 0, 64, 1, 1, true},                      // two tiles, causal diagonal blocks
     {"trn2", 128, 1024, 128, 1, 1, false},                 // two full blocks
+    // four tiles in two groups sharing each K/V load, two blocks (512 + 128) per tile
+    {"trn2", 512, 640, 32, 1, 1, false},
+    {"trn2", 384, 0, 64, 3, 2, true},  // causal groups of two tiles and one, three heads
 };
 
 }  // namespace
