@@ -45,15 +45,17 @@ TEST_CASE("attention: small cases complete on trn2") {
 // The compute bound of one head: 4 L^2 d FLOPs (S = Q K^T and P V, 2 L^2 d each) on one
 // core's 128 x 128 array at 2.4 GHz, one bf16 moving column per cycle: 2 * 128 * 128 * 2.4e9
 // = 78.6 TFLOP/s. L = 2048, d = 128: 2.15 GFLOP / 78.6 TFLOP/s = 27.3 us.
-// What the schedule costs per block of 128 queries x 512 keys (16 x 4 = 64 blocks): on the
-// tensor engine the Q K^T matmul (512 columns), four P transposes (128 columns each) and four
-// P V matmuls (128 columns each): 1536 cycles at 2.4 GHz = 0.64 us, 1.5x the 0.43 us of the
-// two useful matmuls alone; on the vector engine the row max (512 fp32 from PSUM at one
-// element a cycle, 0.96 GHz: 0.53 us), the P^T copy (512 bf16) and the rescale of O (128),
-// each plus fixed costs, about 1.4 us; on the scalar engine the exp (512 at 1.2 GHz = 0.43
-// us) and corr, about 0.7 us. So the vector engine bounds it, near 64 x 1.4 = 90 us, 3.3x the
-// compute bound; 4x leaves room for the pipeline's fill and drain and the DMA latency of the
-// first blocks.
+// What the schedule adds, per step of 128 queries x 512 keys (16 x 4 = 64 steps): the
+// tensor engine also transposes P (four 128-column transposes), so it streams 512 (Q K^T) +
+// 512 (transposes) + 4 x 128 (P V) = 1536 columns a step against the 1024 of the useful
+// matmuls: 1.5x the bound, 41 us, before throttling (trn2 starts at half rate). The scalar
+// and vector engines each spend about 0.45 us a step (the exp, the row max over 512 fp32 at
+// 0.96 GHz, the P^T copy), but each step is a chain of dependent instructions across four
+// engines (Q K^T -> row max -> running max -> exp -> transposes -> copy -> P V), each hop
+// paying a semaphore and the engines' fixed costs (64-cycle minimum interval, 100 cycles of
+// dependent overhead, 60 cycles to start an access): with the skew of three steps the run
+// measured 87 us, 3.2x the bound, with no engine more than 60 % busy. 4x leaves room for
+// the pipeline's fill and drain.
 TEST_CASE("attention: L=2048 d=128 on trn2 runs within 4x of the tensor engine's bound") {
   const config::SystemConfig cfg = trn2();
   gen::AttentionOptions o;
