@@ -511,8 +511,8 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   const std::uint32_t t = plan.tile;
   if (o.seq % t != 0 || plan.kv_seq % t != 0) {
     fail(
-        fmt::format("seq={} and kv-seq={} must be multiples of {} (config '{}''s query tile: "
-                    "its partitions)",
+        fmt::format("seq={} and kv-seq={} must be multiples of {}, the partitions of config "
+                    "'{}' (a query tile, a key chunk)",
                     o.seq, plan.kv_seq, t, cfg.name));
   }
   constexpr std::uint64_t kMaxSeq = 1u << 20;
