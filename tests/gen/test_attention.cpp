@@ -132,9 +132,9 @@ const AttnCase kCases[] = {
     {"tiny", 48, 0, 16, 2, 2, true},                       // two heads on two cores, causal
     {"tiny", 32, 640, 8, 1, 1, false, isa::DType::kFp32},  // two key blocks, one partial
     {"trn2", 256, 0, 64, 1, 1, true},                      // two tiles, causal diagonal blocks
-    {"trn2", 128, 1024, 128, 1, 1, false},                 // two full blocks
-    // four tiles in two groups sharing each K/V load, two blocks (512 + 128) per tile
-    {"trn2", 512, 640, 32, 1, 1, false},
+    {"trn2", 128, 640, 128, 1, 1, false},                  // a full block and a partial one
+    // two tiles sharing each K/V load, two blocks (512 + 128) per tile
+    {"trn2", 256, 640, 16, 1, 1, false},
     {"trn2", 384, 0, 64, 3, 2, true},  // causal groups of two tiles and one, three heads
 };
 
@@ -178,43 +178,53 @@ TEST_CASE("attention: no race, no deadlock, O written once and as program order 
 }
 
 TEST_CASE("attention: removing a guarding wait is caught") {
-  // Two tiles of 16 queries, two key blocks each: every per-block buffer is reused.
-  const AttnCase c{"tiny", 32, 640, 16, 1, 1, false};
-  const config::SystemConfig cfg = c.make_config();
-  const GeneratedAttention g = generate(c.options(), cfg);
-  const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
-  REQUIRE(ordered.error.empty());
-  const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("O")];
-  REQUIRE(first_failure(g.parsed, cfg, expected).empty());
-  struct Mutant {
-    std::string what;
-    std::function<bool(const std::string&)> pick;
-  };
-  const Mutant mutants[] = {
-      {"a K/V load into a buffer still being read",
-       [](const std::string& line) { return starts_with(line, "dma.") && has(line, "copy sbuf"); }},
-      {"a store before its result is written",
-       [](const std::string& line) { return has(line, "copy hbm:O"); }},
-      {"the running-max correction",
-       [](const std::string& line) { return has(line, "func=exp scale=-1.0"); }},
-      {"a transpose of P", [](const std::string& line) { return has(line, "pe:     transpose"); }},
-      {"the copy of P^T to SBUF",
-       [](const std::string& line) {
-         return starts_with(line, "dve:") && has(line, "tensor_copy") && has(line, "psum");
-       }},
-      {"the row max", [](const std::string& line) { return has(line, "tensor_reduce"); }},
-      {"the running sum",
-       [](const std::string& line) { return starts_with(line, "pool:") && has(line, "op1=add"); }},
-      {"the division by l", [](const std::string& line) { return has(line, "op0=div"); }},
-  };
-  for (const Mutant& m : mutants) {
-    INFO("removed the wait of ", m.what);
-    const std::string text = without_wait(g.text, m.pick);
-    REQUIRE(text != g.text);
-    const std::string failure =
-        first_failure(trace::parse_trace(text, "mutated.trn"), cfg, expected);
-    MESSAGE(m.what, " -> ", failure);
-    CHECK(!failure.empty());
+  // tiny: two tiles of 16 queries, two key blocks each, one step in flight: every per-block
+  // buffer is reused. trn2: two tiles sharing each of four K/V loads (three buffers), three
+  // steps in flight.
+  for (const AttnCase& c :
+       {AttnCase{"tiny", 32, 640, 16, 1, 1, false}, AttnCase{"trn2", 256, 2048, 16, 1, 1, false}}) {
+    INFO(c.name());
+    const config::SystemConfig cfg = c.make_config();
+    const GeneratedAttention g = generate(c.options(), cfg);
+    const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
+    REQUIRE(ordered.error.empty());
+    const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("O")];
+    REQUIRE(first_failure(g.parsed, cfg, expected).empty());
+    struct Mutant {
+      std::string what;
+      std::function<bool(const std::string&)> pick;
+    };
+    const Mutant mutants[] = {
+        {"a K/V load into a buffer still being read",
+         [](const std::string& line) {
+           return starts_with(line, "dma.") && has(line, "copy sbuf");
+         }},
+        {"a store before its result is written",
+         [](const std::string& line) { return has(line, "copy hbm:O"); }},
+        {"the running-max correction",
+         [](const std::string& line) { return has(line, "func=exp scale=-1.0"); }},
+        {"a transpose of P",
+         [](const std::string& line) { return has(line, "pe:     transpose"); }},
+        {"the copy of P^T to SBUF",
+         [](const std::string& line) {
+           return starts_with(line, "dve:") && has(line, "tensor_copy") && has(line, "psum");
+         }},
+        {"the row max", [](const std::string& line) { return has(line, "tensor_reduce"); }},
+        {"the running sum",
+         [](const std::string& line) {
+           return starts_with(line, "pool:") && has(line, "op1=add");
+         }},
+        {"the division by l", [](const std::string& line) { return has(line, "op0=div"); }},
+    };
+    for (const Mutant& m : mutants) {
+      INFO("removed the wait of ", m.what);
+      const std::string text = without_wait(g.text, m.pick);
+      REQUIRE(text != g.text);
+      const std::string failure =
+          first_failure(trace::parse_trace(text, "mutated.trn"), cfg, expected);
+      MESSAGE(m.what, " -> ", failure);
+      CHECK(!failure.empty());
+    }
   }
 }
 
