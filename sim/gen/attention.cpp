@@ -212,18 +212,21 @@ class AttentionEmitter {
         tile_index += static_cast<std::uint32_t>(group);
       }
     }
-    // Each step in three parts: front(g + skew), then middle(g), then tail(g - 1). So the
-    // tensor engine's stream runs Q K^T of step g + skew, the transposes of step g, then P V
-    // of step g - 1, whose P^T the vector engine copied meanwhile: it never waits on a round
-    // trip through another engine for work it has just done.
+    // Each step in four parts, emitted as rescale(g - 1), front(g + skew), middle(g),
+    // accumulate(g - 1). So the tensor engine's stream runs Q K^T of step g + skew, the
+    // transposes of step g, then P V of step g - 1, whose P^T the vector engine copied and
+    // whose accumulator it rescaled before: the tensor engine never waits on a round trip
+    // through another engine for work it has just done, and the vector engine's rescale
+    // (which needs only P V of step g - 2) does not queue behind the row max of step g + skew.
     const std::size_t skew = m_plan.skew, n = steps.size();
     for (std::size_t g = 0; g < n + skew + 1; ++g) {
+      if (g >= skew + 1) rescale(steps[g - skew - 1]);
       if (g < n) {
         steps[g].index = static_cast<std::uint32_t>(g);
         front(steps[g]);
       }
       if (g >= skew && g - skew < n) middle(steps[g - skew]);
-      if (g >= skew + 1) tail(steps[g - skew - 1]);
+      if (g >= skew + 1) accumulate(steps[g - skew - 1]);
     }
   }
 
@@ -435,14 +438,10 @@ class AttentionEmitter {
              {{ptp.read(), pts.write()}, {ptp.semaphore(), pts.semaphore()}});
   }
 
-  // The running sum, the rescaled accumulator, P V, and for a tile's last block the division
-  // by l and the store.
-  void tail(const Step& s) {
-    GuardedBuffer &pts = m_pts[ss(s)], &vb = m_vb[kv(s)], &ob = m_opsum[s.tile % m_plan.o_banks],
-                  &lb = m_l[ts(s)];
+  // The running sum and the rescaled accumulator.
+  void rescale(const Step& s) {
+    GuardedBuffer &ob = m_opsum[s.tile % m_plan.o_banks], &lb = m_l[ts(s)];
     GuardedBuffer &rs = stat_buf(kRs, ss(s)), &corr = stat_buf(kCorr, ss(s));
-    const std::uint32_t n = chunks(s);
-    const std::uint64_t pt_sb = m_layout.pt + ss(s) * m_layout.pt_bytes;
     // l = l * corr + rs (GpSimd: off the busier vector engine).
     if (s.first) {
       m_b.emit({Engine::kPool}, Opcode::kTensorCopy, {op(l_word(s)), op(stat(s, kRs))},
@@ -460,7 +459,15 @@ class AttentionEmitter {
                {op(acc), op(acc), attr(Attr::kOp0, Word::kMul), attr(Attr::kS0, stat(s, kCorr))},
                {{corr.read(), ob.write()}, {corr.semaphore(), ob.semaphore()}});
     }
-    // O_acc += (P^T chunk)^T V chunk: a new write phase after the rescale, one accumulation.
+  }
+
+  // O_acc += (P^T chunk)^T V chunk: a new write phase after the rescale, one accumulation;
+  // after a tile's last block O = O_acc / l and the store.
+  void accumulate(const Step& s) {
+    GuardedBuffer &pts = m_pts[ss(s)], &vb = m_vb[kv(s)], &ob = m_opsum[s.tile % m_plan.o_banks],
+                  &lb = m_l[ts(s)];
+    const std::uint32_t n = chunks(s);
+    const std::uint64_t pt_sb = m_layout.pt + ss(s) * m_layout.pt_bytes;
     for (std::uint32_t c = 0; c < n; ++c) {
       m_b.emit(
           {Engine::kPe}, Opcode::kMatmul,
