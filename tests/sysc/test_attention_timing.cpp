@@ -44,31 +44,35 @@ TEST_CASE("attention: small cases complete on trn2") {
 
 // The compute bound of one head: 4 L^2 d FLOPs (S = Q K^T and P V, 2 L^2 d each) on one
 // core's 128 x 128 array at 2.4 GHz, one bf16 moving column per cycle: 2 * 128 * 128 * 2.4e9
-// = 78.6 TFLOP/s. L = 2048, d = 128: 2.15 GFLOP / 78.6 TFLOP/s = 27.3 us.
-// What the schedule adds, per step of 128 queries x 512 keys (16 x 4 = 64 steps): the
-// tensor engine also transposes P (four 128-column transposes), so it streams 512 (Q K^T) +
-// 512 (transposes) + 4 x 128 (P V) = 1536 columns a step against the 1024 of the useful
-// matmuls: 1.5x the bound, 41 us, before throttling (trn2 starts at half rate). The scalar
-// and vector engines each spend about 0.45 us a step (the exp, the row max over 512 fp32 at
-// 0.96 GHz, the P^T copy), but each step is a chain of dependent instructions across four
-// engines (Q K^T -> row max -> running max -> exp -> transposes -> copy -> P V), each hop
-// paying a semaphore and the engines' fixed costs (64-cycle minimum interval, 100 cycles of
-// dependent overhead, 60 cycles to start an access): with the skew of three steps the run
-// measured 87 us, 3.2x the bound, with no engine more than 60 % busy. 4x leaves room for
-// the pipeline's fill and drain.
-TEST_CASE("attention: L=2048 d=128 on trn2 runs within 4x of the tensor engine's bound") {
+// = 78.6 TFLOP/s. d = 128: L = 2048 is 2.15 GFLOP, 27.3 us; L = 8192 is 34.4 GFLOP, 437 us.
+// The tensor engine's own floor is higher: per step of 128 queries x 512 keys it also
+// transposes P (four 128-column transposes), so it streams 512 (Q K^T) + 512 (transposes) +
+// 4 x 128 (P V) = 1536 columns against the 1024 of the useful matmuls: 1.5x the bound. The
+// other engines stay below it (per step the scalar engine's exp of 512 elements at 1.2 GHz,
+// 0.43 us, and the vector engine's row max over 512 fp32 at 0.96 GHz, 0.53 us, plus the P^T
+// copy, against the tensor engine's 0.64 us), so with enough steps in flight the run is
+// tensor-engine bound near 1.5x: L = 8192 measured 1.52x; 2x leaves room for the engines'
+// fixed costs. L = 2048 has 64 steps instead of 1024, so the pipeline's fill and drain and
+// the throttled start (half rate, ramping over 3 us) weigh more: measured 1.82x, allowed
+// 2.5x.
+TEST_CASE("attention: d=128 on trn2 runs near the tensor engine's bound") {
   const config::SystemConfig cfg = trn2();
-  gen::AttentionOptions o;
-  o.seq = 2048;
-  o.head_dim = 128;
-  test::Run run = test::run_program(gen::attention(o, cfg), cfg);
-  REQUIRE(run.result.completed);
-  const double peak = 2.0 * cfg.tensor.rows * cfg.tensor.cols * cfg.tensor.clock_ghz * 1e9 *
-                      cfg.tensor.moving_columns_per_cycle.bf16;
-  const double bound = gen::attention_flops(o) / peak;
-  MESSAGE("attention L=2048 d=128 bf16 on trn2: " << run.result.seconds * 1e6 << " us, bound "
-                                                  << bound * 1e6 << " us;"
-                                                  << engine_busy(run.stats));
-  CHECK(run.result.seconds >= bound * 0.999);
-  CHECK(run.result.seconds <= bound * 4.0);
+  struct Case {
+    std::uint64_t seq;
+    double factor;
+  };
+  for (const Case& c : {Case{2048, 2.5}, Case{8192, 2.0}}) {
+    gen::AttentionOptions o;
+    o.seq = c.seq;
+    o.head_dim = 128;
+    test::Run run = test::run_program(gen::attention(o, cfg), cfg);
+    REQUIRE(run.result.completed);
+    const double peak = 2.0 * cfg.tensor.rows * cfg.tensor.cols * cfg.tensor.clock_ghz * 1e9 *
+                        cfg.tensor.moving_columns_per_cycle.bf16;
+    const double bound = gen::attention_flops(o) / peak;
+    MESSAGE("attention L=" << c.seq << " d=128 bf16 on trn2: " << run.result.seconds * 1e6
+                           << " us, bound " << bound * 1e6 << " us;" << engine_busy(run.stats));
+    CHECK(run.result.seconds >= bound * 0.999);
+    CHECK(run.result.seconds <= bound * c.factor);
+  }
 }
