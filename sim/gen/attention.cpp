@@ -27,10 +27,10 @@ constexpr std::uint64_t kAlign = 64;
 // K/V block buffers in rotation: one being read by the tensor engine, two loading ahead, so
 // a block's DMAs (several descriptors each) are well under way before it is needed.
 constexpr std::uint32_t kKvSlots = 3;
-// The other per-block buffers (masked S, P, P^T, statistics) rotate over the blocks in
-// flight: the skew plus one (see plan_attention). Per-tile buffers (Q, l, nm, O) rotate
-// over two groups of tiles: the group finishing and the group starting.
-// Most blocks whose front is emitted ahead of an earlier block's back.
+// The other per-step buffers (masked S, P, P^T, statistics) rotate over the steps in
+// flight: the skew plus two (see plan_attention). Per-tile buffers (Q, l, nm, O) rotate over
+// two groups of tiles: the group finishing and the group starting.
+// Most steps whose front is emitted ahead of an earlier step's P^T.
 constexpr std::uint32_t kMaxSkew = 3;
 // Most query tiles sharing one K/V block load.
 constexpr std::uint32_t kMaxGroup = 2;
@@ -522,10 +522,14 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
                     "'{}' (a query tile, a key chunk)",
                     o.seq, plan.kv_seq, t, cfg.name));
   }
-  constexpr std::uint64_t kMaxSeq = 1u << 20;
-  if (o.seq > kMaxSeq || plan.kv_seq > kMaxSeq) {
-    fail(fmt::format("seq and kv-seq are limited to {}, got seq={} kv-seq={}", kMaxSeq, o.seq,
-                     plan.kv_seq));
+  // Tensor dimensions of the trace format are 32-bit: O has H*L rows, V H*Lk, QT and KT H*d.
+  const double max_dim = std::numeric_limits<std::uint32_t>::max();
+  if (static_cast<double>(o.heads) * static_cast<double>(std::max(o.seq, plan.kv_seq)) > max_dim ||
+      static_cast<double>(o.heads) * static_cast<double>(o.head_dim) > max_dim) {
+    fail(
+        fmt::format("heads={} x seq={} (kv-seq={}) rows are more than a tensor dimension of the "
+                    "trace format holds ({})",
+                    o.heads, o.seq, plan.kv_seq, max_dim));
   }
   // The head dim is S's contraction (dk rows at a time) and O's free size (one PSUM bank of
   // fp32).
@@ -596,7 +600,8 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
     fail(fmt::format("QT, KT, V and O need {:.0f} bytes of HBM; config '{}' has {}", hbm, cfg.name,
                      cfg.hbm.capacity_bytes));
   }
-  // Per block: about 2 * T / chunk ... instructions; bound it generously.
+  // Instructions per step: at most 16 of its own, 3 per chunk of keys (a V load, a transpose,
+  // a P V matmul) and 2 per dk rows of the head dim (a K load, a Q K^T matmul).
   const double blocks = static_cast<double>(o.heads) * (o.seq / t) *
                         static_cast<double>(ceil_div(plan.kv_seq, plan.block));
   const double per_block = 16.0 + 3.0 * (plan.block / t) + 2.0 * (o.head_dim / plan.dk);

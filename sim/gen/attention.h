@@ -23,9 +23,11 @@
 //   l = l*corr + rs (pool); O_acc *= corr (dve, in the PSUM bank that accumulates O);
 //   O_acc += P^T chunk^T V chunk (pe);
 // and after the last block O = O_acc / l (dve), stored in the dtype.
-// Work is emitted skewed (the front of block g+k, up to the exp, before the back of block g,
-// k = 1 .. 3 as PSUM banks allow), so the tensor engine's Q K^T of the next blocks overlaps
-// the scalar engine's exp of this one.
+// Query tiles go in pairs that share each K/V block load. Each (tile, block) step is emitted
+// in four parts, rescale(g-1), front(g+k), P^T(g), P V(g-1), with k = 1 .. 3 steps in flight
+// as PSUM banks allow, so the tensor engine's Q K^T of the next steps overlaps the chain
+// row max -> exp of this one, and it never waits on a round trip through another engine for
+// work it has just done (docs/generators.md).
 // Heads are spread over cores round-robin. Every buffer reuse is guarded by the phase protocol
 // of program_builder.h.
 #pragma once
