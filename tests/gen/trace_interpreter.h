@@ -21,8 +21,9 @@
 // the opcodes the generators emit are executed (copy, copy_add, matmul, transpose,
 // tensor_copy, nop, and activation, tensor_scalar, tensor_tensor, affine_select,
 // tensor_reduce, bn_stats, bn_aggr); others are reported as unsupported. The last seven
-// (except a plain func=identity activation, a copy) compute integer stand-ins that mix all their inputs, not the real functions; their
-// outputs are compared with a kProgramOrder run of the same trace.
+// (except a plain func=identity activation, a copy) compute integer stand-ins that mix all
+// their inputs, not the real functions; their outputs are compared with a kProgramOrder run
+// of the same trace.
 //
 // Several chips: every core of the program is one more set of streams, tensors are told
 // apart by name whatever chip holds them, and a post to another core's semaphore
