@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <iostream>
 
@@ -67,14 +68,15 @@ void add_check_options(CLI::App& cmd, CheckOptions& opts) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd.add_option_function<std::string>(
-         "--max-time", [&opts](const std::string& text) { opts.max_time = parse_duration(text); },
+         "--max-time",
+         [&opts](const std::string& text) { opts.max_time = parse_duration(text, "--max-time"); },
          "Stop simulating at this simulated time, e.g. 10ms, 250us (a watchdog; the run "
          "then counts as unfinished)")
       ->type_name("TIME");
   cmd.add_option("trace", opts.trace, "Trace file (.trn)")->required()->type_name("TRACE");
 }
 
-double parse_duration(const std::string& text) {
+double parse_duration(const std::string& text, const std::string& option, bool allow_zero) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
       {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
   for (const auto& [unit, scale] : kUnits) {
@@ -87,13 +89,13 @@ double parse_duration(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == number.size() && value > 0) return value * scale;
+    if (used == number.size() && std::isfinite(value) && (value > 0 || (allow_zero && value == 0)))
+      return value * scale;
     break;
   }
-  throw CLI::ValidationError("--max-time",
-                             "expected a positive time with a unit (ns, us, ms or "
-                             "s), e.g. 10ms; got '" +
-                                 text + "'");
+  throw CLI::ValidationError(option, fmt::format("expected a {} time with a unit (ns, us, ms or "
+                                                 "s), e.g. 10ms; got '{}'",
+                                                 allow_zero ? "non-negative" : "positive", text));
 }
 
 ExitCode load_and_check(const CliContext& ctx, const CheckOptions& opts, CheckedTrace& out,

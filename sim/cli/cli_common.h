@@ -61,8 +61,9 @@ struct CheckOptions {
   std::string trace;
 };
 void add_check_options(CLI::App& cmd, CheckOptions& opts);
-// "10ms", "2.5us", "100ns", "1s" -> seconds; throws CLI::ValidationError otherwise.
-double parse_duration(const std::string& text);
+// "10ms", "2.5us", "100ns", "1s" -> seconds, for `option`; throws CLI::ValidationError
+// naming `option` otherwise. A time of zero ("0us") is taken only with `allow_zero`.
+double parse_duration(const std::string& text, const std::string& option, bool allow_zero = false);
 
 struct CheckedTrace {
   config::SystemConfig cfg;

@@ -1,6 +1,5 @@
-// `trnsim gen
-// gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|layernorm|rmsnorm|attention`:
-// write a generated workload trace (sim/gen).
+// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|layernorm|rmsnorm|
+// mlp|attention`: write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -18,6 +17,7 @@
 #include "gen/collectives.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
+#include "gen/mlp.h"
 #include "gen/norms.h"
 #include "gen/tp_gemm.h"
 #include "io/npy.h"
@@ -346,6 +346,67 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
   });
 }
 
+struct MlpCommandOptions {
+  ConfigOptions config;
+  std::uint64_t tokens = 0;
+  std::uint64_t hidden = 0;
+  std::uint64_t ffn = 0;
+  std::string dtype = "bf16";
+  std::string out_dtype;  // empty: the dtype
+  std::uint32_t cores = 1;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+void add_mlp_command(CLI::App& parent, CliContext& ctx) {
+  auto opts = std::make_shared<MlpCommandOptions>();
+  CLI::App* cmd = add_command(
+      parent, "mlp",
+      "Generate a SwiGLU MLP Y = (silu(X Wg) * (X Wu)) Wd, X stored transposed as XT [H, T]",
+      "Example:\n"
+      "  trnsim gen mlp --tokens 512 --hidden 1024 --ffn 2816 --config trn2 -o mlp.trn");
+  cmd->add_option("--tokens", opts->tokens, "Tokens (T): rows of X and Y")->required();
+  cmd->add_option("--hidden", opts->hidden, "Hidden size (H): columns of X and Y")->required();
+  cmd->add_option("--ffn", opts->ffn, "FFN size (F): columns of Wg and Wu, rows of Wd")->required();
+  cmd->add_option("--dtype", opts->dtype, "Dtype of XT, the weights and h: bf16, fp8e4 or fp32")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--out-dtype", opts->out_dtype, "Dtype of Y (default: --dtype)")
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--cores", opts->cores, "NeuronCores sharing the token blocks")
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->seed,
+                  "Seed of the random XT; Wg, Wu and Wd use seed + 1, + 2, + 3")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected Y, computed in double from the same random inputs "
+                  "with h rounded to the dtype, as DIR/Y.npy (docs/numerics.md)")
+      ->type_name("DIR");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::MlpOptions o;
+    o.tokens = opts->tokens;
+    o.hidden = opts->hidden;
+    o.ffn = opts->ffn;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    if (!opts->out_dtype.empty()) o.out_dtype = *isa::dtype_from_name(opts->out_dtype);
+    o.cores = opts->cores;
+    o.seed = opts->seed;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_mlp(o, cfg));
+    write_output(opts->output, trace::print_program(gen::mlp(o, cfg)));
+    if (!opts->reference.empty()) {
+      std::filesystem::create_directories(opts->reference);
+      io::write_npy(opts->reference + "/Y.npy", gen::mlp_reference(o));
+    }
+    return ExitCode::kOk;
+  });
+}
+
 struct AttentionCommandOptions {
   ConfigOptions config;
   std::uint64_t seq = 0;
@@ -448,6 +509,7 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
                    "Generate a layer norm Y = (X - mean) / sqrt(var + eps) * gamma + beta per row");
   add_norm_command(*cmd, ctx, gen::NormKind::kRmsNorm,
                    "Generate an RMS norm Y = X / sqrt(mean(X^2) + eps) * gamma per row");
+  add_mlp_command(*cmd, ctx);
   add_attention_command(*cmd, ctx);
 }
 

@@ -123,15 +123,17 @@ std::string verdict_text(const CaseResult& r) {
 std::string table(const std::vector<const regress::Case*>& cases,
                   const std::vector<CaseResult>& results) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back(
-      {"case", "config", "cycles golden", "", "measured", "delta %", "verdict", "wall s"});
+  rows.push_back({"case", "config", "cycles golden", "", "measured", "delta %", "x bound",
+                  "verdict", "wall s"});
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const CaseResult& r = results[i];
     auto cycles = [](const std::optional<regress::Figures>& f) {
       return f ? fmt::format("{}", f->cycles) : std::string("-");
     };
     rows.push_back({cases[i]->name, fs::path(cases[i]->config).stem().string(), cycles(r.golden),
-                    "->", cycles(r.measured), delta_text(r), verdict_text(r),
+                    "->", cycles(r.measured), delta_text(r),
+                    r.bound_factor ? fmt::format("{:.2f}", *r.bound_factor) : std::string("-"),
+                    verdict_text(r),
                     r.verdict == Verdict::kSkipped ? "-" : fmt::format("{:.1f}", r.seconds)});
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
@@ -139,7 +141,7 @@ std::string table(const std::vector<const regress::Case*>& cases,
     for (std::size_t c = 0; c < row.size(); ++c)
       width[c] = std::max(width[c], row[c].size());
   // Names and words to the left, numbers to the right.
-  const std::vector<bool> right{false, false, true, false, true, true, false, true};
+  const std::vector<bool> right{false, false, true, false, true, true, true, false, true};
   std::string out;
   for (const auto& row : rows) {
     std::string line;
@@ -224,6 +226,7 @@ nlohmann::ordered_json summary_json(const regress::Suite& suite,
     c["verdict"] = regress::verdict_name(r.verdict);
     c["cycles_golden"] = r.golden ? nlohmann::ordered_json(r.golden->cycles) : nullptr;
     c["cycles_measured"] = r.measured ? nlohmann::ordered_json(r.measured->cycles) : nullptr;
+    c["bound_factor"] = r.bound_factor ? nlohmann::ordered_json(*r.bound_factor) : nullptr;
     c["failures"] = r.failures;
     c["wall_seconds"] = r.seconds;
     list.push_back(std::move(c));

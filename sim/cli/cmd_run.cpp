@@ -182,12 +182,16 @@ void add_run_command(CLI::App& app, CliContext& ctx) {
                       "file (docs/timeline.md)")
           ->type_name("FILE");
   cmd->add_option_function<std::string>(
-         "--timeline-from", [opts](const std::string& t) { opts->window.from = parse_duration(t); },
+         "--timeline-from",
+         [opts](const std::string& t) {
+           opts->window.from = parse_duration(t, "--timeline-from", true);
+         },
          "Keep only what happens from this simulated time on (e.g. 20us)")
       ->type_name("TIME")
       ->needs(timeline);
   cmd->add_option_function<std::string>(
-         "--timeline-to", [opts](const std::string& t) { opts->window.to = parse_duration(t); },
+         "--timeline-to",
+         [opts](const std::string& t) { opts->window.to = parse_duration(t, "--timeline-to"); },
          "Keep only what happens until this simulated time (e.g. 1.5ms)")
       ->type_name("TIME")
       ->needs(timeline);

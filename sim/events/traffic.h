@@ -21,6 +21,9 @@ struct MemoryTraffic {
   std::uint64_t link_bytes = 0;
   std::uint64_t link_packets = 0;
   double link_busy_seconds = 0;
+  // Every port at its full bandwidth (its parallel links x link.bandwidth_gb_s), summed:
+  // link_bytes over this is a lower bound on the run time.
+  double link_peak_bytes_per_s = 0;
   std::string busiest_link;  // the port that was busy longest
   double busiest_link_seconds = 0;
 };

@@ -50,8 +50,10 @@ struct Deviation {
 
 std::vector<Deviation> compare(const Figures& golden, const Figures& measured, const Tolerance& t);
 
-// The roofline's lower bound on the run time, in seconds: the larger of flops over the
-// peak FLOP/s and HBM bytes over the peak HBM bandwidth (the stats' `roofline` section).
+// The roofline's lower bound on the run time, in seconds: the largest of flops over the
+// peak FLOP/s, HBM bytes over the peak HBM bandwidth (the stats' `roofline` section) and
+// DMA bytes over what the DMA engines can move (`dma.peak_bytes_per_s`) and link bytes over
+// what all link ports can carry (`links.peak_bytes_per_s`), the last two when present.
 double roofline_bound_seconds(const nlohmann::json& stats);
 
 // The run time checked against the roofline bound: never below it, and at most

@@ -170,6 +170,8 @@ class CaseRun {
 
       const nlohmann::json stats = nlohmann::json::parse(read_file(stats_file));
       m_result.measured = figures_from_stats(stats);
+      if (const double bound = roofline_bound_seconds(stats); bound > 0)
+        m_result.bound_factor = stats.at("seconds").get<double>() / bound;
       if (auto violation = check_bounds(stats, m_case.max_bound_factor))
         m_result.failures.push_back("bound: " + *violation);
       if (m_case.functional) compare_outputs(ref_dir, out_dir);

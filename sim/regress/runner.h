@@ -29,7 +29,9 @@ struct CaseResult {
   std::optional<Figures> measured;
   std::optional<Figures> golden;
   std::vector<std::string> failures;  // one line each: what failed and by how much
-  double seconds = 0;                 // wall time
+  // Simulated time over the roofline bound (roofline_bound_seconds), when both are known.
+  std::optional<double> bound_factor;
+  double seconds = 0;  // wall time
   GoldenUpdate update = GoldenUpdate::kNone;
 };
 

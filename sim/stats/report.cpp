@@ -251,6 +251,7 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
               {"transfers", r.dma_transfers},
               {"bytes_per_s", r.seconds > 0 ? static_cast<double>(r.dma_bytes) / r.seconds : 0.0},
               {"engine_utilisation", r.dma_engine_utilisation},
+              {"peak_bytes_per_s", r.dma_peak_bytes_per_s},
               {"hbm_wait_seconds", r.hbm_wait_seconds},
               {"engine_wait_seconds", r.engine_wait_seconds},
               {"link_wait_seconds", r.link_wait_seconds}};
@@ -262,6 +263,7 @@ nlohmann::ordered_json to_json(const RunStats& r, const trace::Program& program)
       {"ports", r.traffic.link_ports},
       {"bytes", r.traffic.link_bytes},
       {"packets", r.traffic.link_packets},
+      {"peak_bytes_per_s", r.traffic.link_peak_bytes_per_s},
       {"utilisation", port_seconds > 0 ? r.traffic.link_busy_seconds / port_seconds : 0.0},
       {"busiest", r.traffic.busiest_link},
       {"busiest_utilisation", r.seconds > 0 ? r.traffic.busiest_link_seconds / r.seconds : 0.0}};

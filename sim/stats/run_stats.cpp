@@ -160,6 +160,7 @@ RunStats StatsCollector::finish(double seconds, bool completed,
     }
     if (traffic.chips > 0) r.hbm_utilisation = traffic.hbm_busy_seconds / (seconds * traffic.chips);
   }
+  r.dma_peak_bytes_per_s = traffic.dma_engines * m_cfg.dma.engine_bandwidth_gb_s * 1e9;
   r.hbm_wait_seconds = m_hbm_wait;
   r.engine_wait_seconds = m_engine_wait;
   r.link_wait_seconds = m_link_wait;

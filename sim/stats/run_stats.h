@@ -74,9 +74,13 @@ struct RunStats {
   std::uint64_t dma_bytes = 0;
   std::uint64_t dma_transfers = 0;    // DMA instructions
   double dma_engine_utilisation = 0;  // 0..1 over all DMA engines of the program's cores
-  double hbm_wait_seconds = 0;        // DMA time lost to HBM queueing, summed over engines
-  double engine_wait_seconds = 0;     // DMA slices waiting for busy engines, summed
-  double link_wait_seconds = 0;       // DMA engines held by the network, summed
+  // What all DMA engines of the program's cores can move per second: each slice holds its
+  // engine for at least its bytes over the engine bandwidth, so dma_bytes / this is a lower
+  // bound on the run time, as binding as HBM's when the engines are slower than HBM.
+  double dma_peak_bytes_per_s = 0;
+  double hbm_wait_seconds = 0;     // DMA time lost to HBM queueing, summed over engines
+  double engine_wait_seconds = 0;  // DMA slices waiting for busy engines, summed
+  double link_wait_seconds = 0;    // DMA engines held by the network, summed
 
   events::MemoryTraffic traffic;
   double hbm_utilisation = 0;  // bytes moved / (bandwidth * chips * elapsed)

@@ -183,6 +183,8 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
         t.link_bytes += pt.bytes;
         t.link_packets += pt.packets;
         t.link_busy_seconds += busy;
+        t.link_peak_bytes_per_s +=
+            net->topology().ports()[p].links * cfg.link.bandwidth_gb_s * 1e9;  // GB/s
         if (busy > t.busiest_link_seconds) {
           t.busiest_link_seconds = busy;
           t.busiest_link = net->topology().ports()[p].name;

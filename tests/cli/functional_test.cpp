@@ -159,6 +159,50 @@ TEST_CASE("functional softmax, layernorm and rmsnorm match their references") {
   }
 }
 
+// Generated SwiGLU MLPs (T=96, H=160, F=200: partial tiles everywhere) with N(0, 1) inputs,
+// run functionally and compared with `gen mlp --reference` (double throughout, h rounded to
+// the dtype, Y rounded once). gate and up are sums of H products (|gate| ~ sqrt(H) = 12.6),
+// h = silu(gate) * up is typically ~H = 160, and Y sums F products h wd. The two differ by
+//   1. fp32 accumulation in both stages: at most (K - 1) * 2^-24 * sum |a b| per sum; for
+//      stage 2 that is 199 * 2^-24 * (F * E|h| * E|wd| = 200 * 80 * 0.8) = 0.15 absolute,
+//      stage 1's error reaching Y through h is smaller still;
+//   2. bf16 only: the rounding of h to bf16, which lands one bf16 step (2^-8 |h|) apart
+//      where the fp32 gate/up straddle a rounding boundary, with probability about their
+//      relative error (~1e-4) over the step (2^-8), ~3 % of the F terms of a row; each such
+//      term moves Y by 2^-8 |h| |wd| ~ 0.25, and they mostly cancel: a handful of them, 2;
+//   3. the final rounding of both sides to the dtype: one step, 2^-7 |Y| in bf16.
+// So bf16: rtol = 0.01 (> 2^-7), atol = 2; fp32: rtol = 1e-4 (> 2^-23), atol = 0.2 (> 0.15).
+// (fp8e4 is not checked here: with these inputs |h| ~ H exceeds fp8e4's largest value, 448.)
+TEST_CASE("functional SwiGLU MLPs match their references within the derived tolerances") {
+  struct Case {
+    std::string dtype;
+    std::string cores;
+    std::string rtol;
+    std::string atol;
+  };
+  const Case cases[] = {
+      {"bf16", "1", "0.01", "2"}, {"bf16", "2", "0.01", "2"}, {"fp32", "1", "1e-4", "0.2"}};
+  for (const Case& c : cases) {
+    INFO(c.dtype << " on " << c.cores << " core(s)");
+    TempDir dir;
+    const std::string trace = dir.file("mlp.trn");
+    const std::string ref = dir.file("ref");
+    expect_ok({"gen", "mlp", "--tokens", "96", "--hidden", "160", "--ffn", "200", "--dtype",
+               c.dtype, "--cores", c.cores, "--seed", "3", "--reference", ref, "-o", trace});
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok(
+        {"compare", dir.file("out/Y.npy"), ref + "/Y.npy", "--rtol", c.rtol, "--atol", c.atol},
+        {"mismatches:     0 of 15360"});
+    // The comparison can fail: another seed's Y is rejected with the same tolerances.
+    const std::string other = dir.file("other");
+    expect_ok({"gen", "mlp", "--tokens", "96", "--hidden", "160", "--ffn", "200", "--dtype",
+               c.dtype, "--seed", "4", "--reference", other, "-o", dir.file("other.trn")});
+    expect_exit(
+        {"compare", dir.file("out/Y.npy"), other + "/Y.npy", "--rtol", c.rtol, "--atol", c.atol},
+        3);
+  }
+}
+
 TEST_CASE("functional all-reduce across chips: every chip ends with the element-wise sum") {
   // fp32 sums of 16 values in the algorithm's order against the sum in double, rounded once:
   // a few ulps of the partial sums (|x| <= 1, so |partial| <= 16): 1e-5 covers 2^-24 * 16 *

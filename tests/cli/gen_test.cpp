@@ -143,3 +143,18 @@ TEST_CASE("gen softmax|layernorm|rmsnorm: the traces pass check, bad options exi
   expect_exit({"gen", "rmsnorm", "--rows", "128", "--cols", "64", "--eps", "-1"}, 2,
               {"eps must be a finite number >= 0, got -1"});
 }
+
+TEST_CASE("gen mlp: the trace passes check, bad options exit 2") {
+  TempDir dir;
+  const std::string trace = dir.file("mlp.trn");
+  expect_exit({"gen", "mlp", "--tokens", "200", "--hidden", "256", "--ffn", "384", "--cores", "2",
+               "-v", "-o", trace},
+              0, {"2 token blocks of 100", "core 1: token blocks [1, 2)"});
+  expect_ok({"check", trace}, {"no data race, no deadlock"});
+  expect_exit({"gen", "mlp", "--tokens", "0", "--hidden", "256", "--ffn", "384"}, 2,
+              {"tokens, hidden and ffn must be at least 1, got T=0 H=256 F=384"});
+  expect_exit({"gen", "mlp", "--tokens", "4", "--hidden", "256", "--ffn", "384", "--dtype", "fp16"},
+              2, {"dtype fp16 is not supported (one of: bf16, fp8e4, fp32)"});
+  expect_exit({"gen", "mlp", "--tokens", "3", "--hidden", "256", "--ffn", "384", "--cores", "4"}, 2,
+              {"fewer than the 4 cores asked for", "use at most 3 cores"});
+}

@@ -40,7 +40,16 @@ TEST_CASE("the timeline window is checked") {
               {"--timeline-from requires --timeline"});
   expect_exit(
       {"run", "--config", "trn2", "--timeline", out, "--timeline-to", "soon", kTileTracePath}, 2,
-      {"soon"});
+      {"--timeline-to", "soon"});
+  // The window may start at the beginning of the run, but not end there.
+  expect_ok(
+      {"run", "--config", "trn2", "--timeline", out, "--timeline-from", "0us", kTileTracePath});
+  expect_exit(
+      {"run", "--config", "trn2", "--timeline", out, "--timeline-to", "0ns", kTileTracePath}, 2,
+      {"--timeline-to", "positive time"});
+  expect_exit(
+      {"run", "--config", "trn2", "--timeline", out, "--timeline-from", "-1us", kTileTracePath}, 2,
+      {"--timeline-from", "non-negative time"});
   // A window that holds part of the run keeps only slices that overlap it.
   expect_ok({"run", "--config", "trn2", "--timeline", out, "--timeline-from", "2us",
              "--timeline-to", "3us", kTileTracePath});

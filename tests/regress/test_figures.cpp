@@ -119,3 +119,25 @@ TEST_CASE("bounds: never below the roofline, at most max_bound_factor above it")
   CHECK(!check_bounds(none, std::nullopt));
   CHECK(check_bounds(none, 2.0));
 }
+
+TEST_CASE("bounds: the DMA engines' and the links' rates are roofs too, when the stats give them") {
+  // 4096 DMA bytes at 1e8 B/s need 41 us: more than the FLOPs' 1 us or HBM's 0.1 us.
+  json dma = run_stats(50e-6);
+  dma["dma"]["peak_bytes_per_s"] = 1e8;
+  CHECK(roofline_bound_seconds(dma) == doctest::Approx(40.96e-6));
+  CHECK(!check_bounds(dma, 1.25));
+  CHECK(check_bounds(dma, 1.2));  // 50 / 40.96 = 1.22
+  dma["seconds"] = 30e-6;
+  const auto below = check_bounds(dma, std::nullopt);
+  REQUIRE(below);
+  CHECK(below->find("DMA bytes / DMA engine bandwidth") != std::string::npos);
+  // The links' roof likewise: 1e6 link bytes at 1e10 B/s need 100 us.
+  json links = dma;
+  links["links"]["bytes"] = 1e6;
+  links["links"]["peak_bytes_per_s"] = 1e10;
+  CHECK(roofline_bound_seconds(links) == doctest::Approx(100e-6));
+  // Without the keys (a stats file written before they existed) only the classic roofs count.
+  links["links"].erase("peak_bytes_per_s");
+  links["dma"].erase("peak_bytes_per_s");
+  CHECK(roofline_bound_seconds(links) == doctest::Approx(1e-6));
+}
