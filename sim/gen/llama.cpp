@@ -12,7 +12,7 @@
 #include "gen/mlp.h"
 #include "gen/norms.h"
 #include "gen/program_builder.h"
-#include "numerics/round.h"
+#include "numerics/numerics.h"
 
 namespace trnsim::gen {
 
@@ -59,15 +59,17 @@ NormOptions norm_options(const LlamaOptions& o) {
   return n;
 }
 
-AttentionOptions attention_options(const LlamaOptions& o, std::uint64_t kv_seq) {
+AttentionOptions attention_options(const LlamaOptions& o, std::uint64_t padded,
+                                   std::uint64_t kv_seq) {
   AttentionOptions a;
-  a.seq = o.tokens;
+  a.seq = padded;
   a.kv_seq = kv_seq;
   a.head_dim = o.hidden / o.heads;
   a.heads = o.heads;
   a.cores = o.cores;
   a.causal = true;
   a.dtype = o.dtype;
+  a.scale = llama_attention_scale(o);
   a.v_by_token = true;
   a.transposed_out = true;
   return a;
@@ -149,6 +151,11 @@ std::vector<double> random_input(const LlamaOptions& o, std::uint64_t index, std
 
 }  // namespace
 
+double llama_attention_scale(const LlamaOptions& o) {
+  const double d = static_cast<double>(o.hidden);
+  return 3.0 / (d * std::sqrt(static_cast<double>(o.hidden / o.heads)));
+}
+
 std::vector<std::string> llama_inputs(const LlamaOptions& o) {
   std::vector<std::string> names{"X", "g1", "Wq", "Wk", "Wv", "Wo", "g2", "Wg", "Wu", "Wd"};
   if (o.decode) {
@@ -164,7 +171,18 @@ LlamaPlan plan_llama(const LlamaOptions& options, const config::SystemConfig& cf
   plan.options = options;
   const LlamaOptions& o = plan.options;
   plan.head_dim = o.hidden / o.heads;
-  plan.kv_seq = o.decode ? o.cache + o.tokens : o.tokens;
+  // Attention's tile (gen attention's rule): queries per tile and keys per chunk.
+  const std::uint64_t tile =
+      std::min({cfg.sbuf.partitions, cfg.psum.partitions, cfg.tensor.rows, cfg.tensor.cols});
+  if (tile == 0) fail(fmt::format("config '{}' has no partitions", cfg.name));
+  plan.padded = (o.tokens + tile - 1) / tile * tile;
+  if (o.decode && o.cache % tile != 0) {
+    fail(
+        fmt::format("--cache {} must be a multiple of {} (a tile of keys on config '{}'): the "
+                    "new tokens' keys start a tile of the cache",
+                    o.cache, tile, cfg.name));
+  }
+  plan.kv_seq = o.cache + plan.padded;
   const std::uint64_t t = o.tokens, d = o.hidden;
   auto line = [&](std::string_view name, std::string text) {
     while (!text.empty() && text.back() == '\n')
@@ -172,11 +190,10 @@ LlamaPlan plan_llama(const LlamaOptions& options, const config::SystemConfig& cf
     plan.stages.push_back(fmt::format("{}: {}", name, text));
   };
   line("norm1", in_stage("norm1", [&] { return describe(plan_norm(norm_options(o), cfg)); }));
-  line("q, k",
-       in_stage("q", [&] { return describe(plan_gemm(gemm_options(o, d, t), cfg)); }));
+  line("q, k", in_stage("q", [&] { return describe(plan_gemm(gemm_options(o, d, t), cfg)); }));
   line("v, wo", in_stage("v", [&] { return describe(plan_gemm(gemm_options(o, t, d), cfg)); }));
   line("attn", in_stage("attn", [&] {
-         return describe(plan_attention(attention_options(o, plan.kv_seq), cfg));
+         return describe(plan_attention(attention_options(o, plan.padded, plan.kv_seq), cfg));
        }));
   line("mlp", in_stage("mlp", [&] { return describe(plan_mlp(mlp_options(o), cfg)); }));
   return plan;
@@ -186,7 +203,8 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
                            std::vector<StageInfo>* info) {
   const LlamaPlan plan = plan_llama(options, cfg);
   const LlamaOptions& o = plan.options;
-  const std::uint64_t t = o.tokens, d = o.hidden, f = o.ffn, s = o.cache, lk = plan.kv_seq;
+  const std::uint64_t t = o.tokens, tp = plan.padded, d = o.hidden, f = o.ffn, s = o.cache,
+                      lk = plan.kv_seq;
 
   StageChain chain(kFile);
   auto tensor = [&](std::string name, std::uint64_t rows, std::uint64_t cols) {
@@ -219,29 +237,39 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
     input("V_cache", lk, d);
   }
   // Intermediates, zeros until written; OUT is the layer's output.
-  for (const char* n : {"H1T", "QT", "OT", "H2T"})
+  for (const char* n : {"H1T", "H2T"})
     chain.add_tensor(tensor(n, d, t));
+  for (const char* n : {"QT", "OT"})
+    chain.add_tensor(tensor(n, d, tp));
   for (const char* n : {"AO", "X2", "Y"})
     chain.add_tensor(tensor(n, t, d));
-  chain.add_tensor(tensor(o.decode ? "KT_new" : "KT", d, t));
-  chain.add_tensor(tensor(o.decode ? "V_new" : "V", t, d));
+  if (o.decode) {
+    chain.add_tensor(tensor("KT_new", d, t));
+    chain.add_tensor(tensor("V_new", t, d));
+  } else {
+    chain.add_tensor(tensor("KT", d, tp));
+    chain.add_tensor(tensor("V", tp, d));
+  }
   trace::TensorDecl out = tensor("OUT", t, d);
   out.output = true;
   chain.add_tensor(std::move(out));
 
   auto gemm_stage = [&](std::string name, std::uint64_t m, std::uint64_t n, std::string at,
                         std::string b, std::string c) {
-    chain.add({std::move(name), gemm(gemm_options(o, m, n), cfg),
+    chain.add({std::move(name),
+               gemm(gemm_options(o, m, n), cfg),
                {{"AT", std::move(at)}, {"B", std::move(b)}, {"C", std::move(c)}}});
   };
   auto copy_stage = [&](std::string name, std::string src, std::string dst, bool add,
                         std::uint64_t rows, std::uint64_t cols, std::uint64_t dst_rows,
                         std::uint64_t dst_cols, std::uint64_t row0, std::uint64_t col0) {
-    chain.add({std::move(name), hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
+    chain.add({std::move(name),
+               hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
                {{"SRC", std::move(src)}, {"DST", std::move(dst)}}});
   };
   auto norm_stage = [&](std::string name, std::string x, std::string g, std::string yt) {
-    chain.add({std::move(name), norm(norm_options(o), cfg),
+    chain.add({std::move(name),
+               norm(norm_options(o), cfg),
                {{"X", std::move(x)}, {"gamma", std::move(g)}, {"YT", std::move(yt)}}});
   };
 
@@ -253,7 +281,8 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
     copy_stage("kcache", "KT_new", "KT_cache", false, d, t, d, lk, 0, s);
     copy_stage("vcache", "V_new", "V_cache", false, t, d, lk, d, s, 0);
   }
-  chain.add({"attn", attention(attention_options(o, lk), cfg),
+  chain.add({"attn",
+             attention(attention_options(o, tp, lk), cfg),
              {{"QT", "QT"},
               {"KT", o.decode ? "KT_cache" : "KT"},
               {"V", o.decode ? "V_cache" : "V"},
@@ -262,7 +291,8 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
   copy_stage("x2", "X", "X2", false, t, d, t, d, 0, 0);
   copy_stage("res1", "AO", "X2", true, t, d, t, d, 0, 0);
   norm_stage("norm2", "X2", "g2", "H2T");
-  chain.add({"mlp", mlp(mlp_options(o), cfg),
+  chain.add({"mlp",
+             mlp(mlp_options(o), cfg),
              {{"XT", "H2T"}, {"Wg", "Wg"}, {"Wu", "Wu"}, {"Wd", "Wd"}, {"Y", "Y"}}});
   copy_stage("out", "X2", "OUT", false, t, d, t, d, 0, 0);
   copy_stage("res2", "Y", "OUT", true, t, d, t, d, 0, 0);
@@ -272,21 +302,24 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
 std::string describe(const LlamaPlan& plan) {
   const LlamaOptions& o = plan.options;
   std::string out = fmt::format(
-      "llama-layer {} T={} D={} NH={} (head dim {}) F={}{} {}, {} core(s), stages joined "
-      "through HBM:\n",
-      o.decode ? "decode" : "prefill", o.tokens, o.hidden, o.heads, plan.head_dim, o.ffn,
-      o.decode ? fmt::format(" S={}", o.cache) : "", isa::dtype_name(o.dtype), o.cores);
+      "llama-layer {} T={} (attention padded to {}) D={} NH={} (head dim {}) F={}{} {}, {} "
+      "core(s), stages joined through HBM:\n",
+      o.decode ? "decode" : "prefill", o.tokens, plan.padded, o.hidden, o.heads, plan.head_dim,
+      o.ffn, o.decode ? fmt::format(" S={}", o.cache) : "", isa::dtype_name(o.dtype), o.cores);
   for (const std::string& s : plan.stages)
     out += "  " + s + "\n";
   return out;
 }
 
-io::Array llama_reference(const LlamaOptions& o) {
+io::Array llama_reference(const LlamaOptions& o, const config::SystemConfig& cfg) {
+  const LlamaPlan plan = plan_llama(o, cfg);
   const std::uint64_t t = o.tokens, d = o.hidden, f = o.ffn, nh = o.heads, hd = d / nh;
-  const std::uint64_t s = o.decode ? o.cache : 0, lk = s + t;
+  // The cache tensors are [D, S + Tp] and [S + Tp, D]; the new tokens' keys follow the S
+  // earlier ones.
+  const std::uint64_t s = o.cache, lk = s + t, cache_cols = plan.kv_seq;
   auto round = [&](std::vector<double>& v) {
     for (double& x : v)
-      x = numerics::round_to(static_cast<float>(x), o.dtype);
+      x = numerics::round_to(o.dtype, static_cast<float>(x));
   };
   // C [m, n] = A [m, k] B [k, n], exact, rounded to the dtype.
   auto matmul = [&](const std::vector<double>& a, const std::vector<double>& b, std::uint64_t m,
@@ -333,18 +366,18 @@ io::Array llama_reference(const LlamaOptions& o) {
   std::vector<double> k = matmul(h1, wk, t, d, d), v = matmul(h1, wv, t, d, d);
   if (o.decode) {
     // Cache rows: the earlier tokens' keys (KT_cache's columns) and values, then the new.
-    const std::vector<double> kt_cache = next(d, lk), v_cache = next(lk, d);
+    const std::vector<double> kt_cache = next(d, cache_cols), v_cache = next(cache_cols, d);
     std::vector<double> kc(lk * d), vc(lk * d);
     for (std::uint64_t j = 0; j < lk; ++j)
       for (std::uint64_t c = 0; c < d; ++c) {
-        kc[j * d + c] = j < s ? kt_cache[c * lk + j] : k[(j - s) * d + c];
+        kc[j * d + c] = j < s ? kt_cache[c * cache_cols + j] : k[(j - s) * d + c];
         vc[j * d + c] = j < s ? v_cache[j * d + c] : v[(j - s) * d + c];
       }
     k = std::move(kc);
     v = std::move(vc);
   }
   // Causal: token i sits at position s + i and attends to keys 0 .. s + i.
-  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  const double scale = llama_attention_scale(o);
   std::vector<double> a(t * d);
   std::vector<double> p(lk);
   for (std::uint64_t h = 0; h < nh; ++h)

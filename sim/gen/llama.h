@@ -21,9 +21,10 @@
 //   mlp    SwiGLU MLP: Y [T, D]
 //   res2   DMA copy OUT = X2, then copy_add OUT += Y
 // Decode: the T new tokens attend over a KV cache of S earlier tokens plus themselves. The
-// cache tensors KT_cache [D, S + T] and V_cache [S + T, D] hold random earlier keys and
-// values; the k and v stages write the new tokens' K^T and V (KT_new, V_new), which DMA
-// copies put into the cache's last T columns (rows) before attention reads the cache.
+// cache tensors KT_cache [D, S + Tp] and V_cache [S + Tp, D] (Tp: T padded to a tile, see
+// LlamaPlan) hold random earlier keys and values; the k and v stages write the new tokens'
+// K^T and V (KT_new, V_new), which DMA copies put into the cache's columns (rows) S ..
+// S + T - 1 before attention reads the cache, with its queries at positions S ...
 #pragma once
 
 #include <cstdint>
@@ -55,10 +56,22 @@ struct LlamaOptions {
 // decode KT_cache, V_cache. Tensor i has seed + i.
 std::vector<std::string> llama_inputs(const LlamaOptions& options);
 
+// The attention's scale: 1/sqrt(d) as usual, divided by D/3. The weights are uniform in
+// [-1, 1) (variance 1/3), where a trained layer's have a variance of about 1/D, so Q and K
+// come out sqrt(D/3) times too large each; without the correction the scores would spread
+// over hundreds and the softmax would pick one key, which makes the result hinge on the
+// last bit of a score. The trace's timing does not depend on it.
+double llama_attention_scale(const LlamaOptions& options);
+
 struct LlamaPlan {
   LlamaOptions options;
   std::uint64_t head_dim = 0;
-  std::uint64_t kv_seq = 0;  // keys attended: T (prefill) or S + T (decode)
+  // Attention works on whole tiles of queries and keys (the partitions, 128 on trn2), so the
+  // layer pads the tokens to Tp for it: QT, KT, OT [D, Tp] and V [Tp, D] hold the T tokens
+  // in their first columns (rows) and zeros after; the padded queries see only padding or
+  // real keys, and their outputs are never read (the Wo GEMM takes OT's first T columns).
+  std::uint64_t padded = 0;  // Tp, T rounded up to a whole tile
+  std::uint64_t kv_seq = 0;  // keys of attention: Tp (prefill) or S + Tp (decode)
   // One line per stage: its name and the generator's description.
   std::vector<std::string> stages;
 };
@@ -77,6 +90,6 @@ std::string describe(const LlamaPlan& plan);
 // exactly and rounded once to the dtype where the trace stores it in HBM (H1T, Q, K, V, the
 // attention output, A Wo, X2, H2T, the MLP's h and Y, OUT), so that errors do not compound
 // from stage to stage in the comparison.
-io::Array llama_reference(const LlamaOptions& options);
+io::Array llama_reference(const LlamaOptions& options, const config::SystemConfig& cfg);
 
 }  // namespace trnsim::gen

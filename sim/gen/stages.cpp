@@ -74,7 +74,8 @@ struct Use {
   bool read = false, write = false;
 };
 
-std::vector<InsInfo> analyse(const trace::Program& p, const std::map<std::string, std::string>& bind) {
+std::vector<InsInfo> analyse(const trace::Program& p,
+                             const std::map<std::string, std::string>& bind) {
   auto chain_name = [&](std::uint32_t tensor) {
     const std::string& name = p.tensors[tensor].name;
     const auto b = bind.find(name);
@@ -85,8 +86,9 @@ std::vector<InsInfo> analyse(const trace::Program& p, const std::map<std::string
   for (const trace::Instruction& ins : p.instructions) {
     InsInfo info;
     const trace::CoreId id = p.cores[ins.core_index].id;
-    info.stream = {{id.chip, id.core}, ins.engine, ins.engine == isa::Engine::kDma ? ins.queue
-                                                                                  : std::uint8_t{0}};
+    info.stream = {{id.chip, id.core},
+                   ins.engine,
+                   ins.engine == isa::Engine::kDma ? ins.queue : std::uint8_t{0}};
     std::size_t position = 0;
     for (const trace::Arg* a = p.args_of(ins); a != p.args_of(ins) + ins.num_args; ++a) {
       const bool positional = a->key == isa::Attr::kNone;
@@ -127,7 +129,8 @@ trace::Program StageChain::build(std::vector<StageInfo>* info) const {
   std::vector<trace::Program> programs;
   std::set<std::string> names;
   for (const Stage& stage : m_stages) {
-    if (!names.insert(stage.name).second) fail(fmt::format("two stages are named '{}'", stage.name));
+    if (!names.insert(stage.name).second)
+      fail(fmt::format("two stages are named '{}'", stage.name));
     trace::Program p = stage.program;
     for (trace::SemaphoreDecl& s : p.semaphores)
       s.name += "_" + stage.name;
@@ -147,9 +150,10 @@ trace::Program StageChain::build(std::vector<StageInfo>* info) const {
       for (const trace::Operand& op : p.operands)
         fits = fits && (op.tensor != t || op.ndims == mine.shape.size());
       if (!fits) {
-        fail(fmt::format("stage '{}' binds '{}' to '{}', which is not a larger tensor of the same "
-                         "dtype that the stage names only by slices",
-                         stage.name, from, to));
+        fail(
+            fmt::format("stage '{}' binds '{}' to '{}', which is not a larger tensor of the same "
+                        "dtype that the stage names only by slices",
+                        stage.name, from, to));
       }
       mine.shape = theirs.shape;
     }
@@ -207,7 +211,7 @@ trace::Program StageChain::build(std::vector<StageInfo>* info) const {
   // Extra syncs per stage and instruction: waits first, then posts.
   std::vector<std::vector<std::vector<trace::SyncOp>>> waits(n), posts(n);
   std::map<std::pair<std::string, CoreKey>, std::int64_t> hbm_posts;  // so far
-  std::map<CoreKey, std::int64_t> fence_posts;                          // so far
+  std::map<CoreKey, std::int64_t> fence_posts;                        // so far
   std::vector<StageInfo> stage_info(n);
   for (std::size_t i = 0; i < n; ++i) {
     waits[i].resize(infos[i].size());
