@@ -156,6 +156,17 @@ double llama_attention_scale(const LlamaOptions& o) {
   return 3.0 / (d * std::sqrt(static_cast<double>(o.hidden / o.heads)));
 }
 
+std::vector<std::string> llama_stage_names(const LlamaOptions& o) {
+  std::vector<std::string> names{"norm1", "q", "k", "v"};
+  if (o.decode) {
+    names.emplace_back("kcache");
+    names.emplace_back("vcache");
+  }
+  for (const char* n : {"attn", "wo", "x2", "res1", "norm2", "mlp", "out", "res2"})
+    names.emplace_back(n);
+  return names;
+}
+
 std::vector<std::string> llama_inputs(const LlamaOptions& o) {
   std::vector<std::string> names{"X", "g1", "Wq", "Wk", "Wv", "Wo", "g2", "Wg", "Wu", "Wd"};
   if (o.decode) {
@@ -207,6 +218,12 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
                       lk = plan.kv_seq;
 
   StageChain chain(kFile);
+  // The stages, up to the requested number.
+  std::uint32_t added = 0;
+  auto add_stage = [&](Stage stage) {
+    if (o.stages == 0 || added < o.stages) chain.add(std::move(stage));
+    ++added;
+  };
   auto tensor = [&](std::string name, std::uint64_t rows, std::uint64_t cols) {
     trace::TensorDecl decl;
     decl.name = std::move(name);
@@ -256,21 +273,21 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
 
   auto gemm_stage = [&](std::string name, std::uint64_t m, std::uint64_t n, std::string at,
                         std::string b, std::string c) {
-    chain.add({std::move(name),
-               gemm(gemm_options(o, m, n), cfg),
-               {{"AT", std::move(at)}, {"B", std::move(b)}, {"C", std::move(c)}}});
+    add_stage({std::move(name),
+         gemm(gemm_options(o, m, n), cfg),
+         {{"AT", std::move(at)}, {"B", std::move(b)}, {"C", std::move(c)}}});
   };
   auto copy_stage = [&](std::string name, std::string src, std::string dst, bool add,
                         std::uint64_t rows, std::uint64_t cols, std::uint64_t dst_rows,
                         std::uint64_t dst_cols, std::uint64_t row0, std::uint64_t col0) {
-    chain.add({std::move(name),
-               hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
-               {{"SRC", std::move(src)}, {"DST", std::move(dst)}}});
+    add_stage({std::move(name),
+         hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
+         {{"SRC", std::move(src)}, {"DST", std::move(dst)}}});
   };
   auto norm_stage = [&](std::string name, std::string x, std::string g, std::string yt) {
-    chain.add({std::move(name),
-               norm(norm_options(o), cfg),
-               {{"X", std::move(x)}, {"gamma", std::move(g)}, {"YT", std::move(yt)}}});
+    add_stage({std::move(name),
+         norm(norm_options(o), cfg),
+         {{"X", std::move(x)}, {"gamma", std::move(g)}, {"YT", std::move(yt)}}});
   };
 
   norm_stage("norm1", "X", "g1", "H1T");
@@ -281,19 +298,19 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
     copy_stage("kcache", "KT_new", "KT_cache", false, d, t, d, lk, 0, s);
     copy_stage("vcache", "V_new", "V_cache", false, t, d, lk, d, s, 0);
   }
-  chain.add({"attn",
-             attention(attention_options(o, tp, lk), cfg),
-             {{"QT", "QT"},
-              {"KT", o.decode ? "KT_cache" : "KT"},
-              {"V", o.decode ? "V_cache" : "V"},
-              {"OT", "OT"}}});
+  add_stage({"attn",
+       attention(attention_options(o, tp, lk), cfg),
+       {{"QT", "QT"},
+        {"KT", o.decode ? "KT_cache" : "KT"},
+        {"V", o.decode ? "V_cache" : "V"},
+        {"OT", "OT"}}});
   gemm_stage("wo", t, d, "OT", "Wo", "AO");
   copy_stage("x2", "X", "X2", false, t, d, t, d, 0, 0);
   copy_stage("res1", "AO", "X2", true, t, d, t, d, 0, 0);
   norm_stage("norm2", "X2", "g2", "H2T");
-  chain.add({"mlp",
-             mlp(mlp_options(o), cfg),
-             {{"XT", "H2T"}, {"Wg", "Wg"}, {"Wu", "Wu"}, {"Wd", "Wd"}, {"Y", "Y"}}});
+  add_stage({"mlp",
+       mlp(mlp_options(o), cfg),
+       {{"XT", "H2T"}, {"Wg", "Wg"}, {"Wu", "Wu"}, {"Wd", "Wd"}, {"Y", "Y"}}});
   copy_stage("out", "X2", "OUT", false, t, d, t, d, 0, 0);
   copy_stage("res2", "Y", "OUT", true, t, d, t, d, 0, 0);
   return chain.build(info);

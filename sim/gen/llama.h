@@ -49,8 +49,14 @@ struct LlamaOptions {
   isa::DType dtype = isa::DType::kBf16;  // every tensor: bf16 or fp32
   std::uint32_t cores = 1;               // for the GEMMs, attention and the MLP
   double eps = 1e-5;                     // of both RMS norms
-  std::uint64_t seed = 1;                // see llama_seed()
+  std::uint64_t seed = 1;                // see llama_inputs()
+  // Emit only the first this many stages (0: all), to measure each stage's share of the
+  // time by difference; OUT is then not written.
+  std::uint32_t stages = 0;
 };
+
+// The names of the stages, in order (12 for prefill, 14 for decode).
+std::vector<std::string> llama_stage_names(const LlamaOptions& options);
 
 // The layer's random tensors, in this order: X, g1, Wq, Wk, Wv, Wo, g2, Wg, Wu, Wd, and for
 // decode KT_cache, V_cache. Tensor i has seed + i.
