@@ -1,4 +1,4 @@
-// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|layernorm|rmsnorm`:
+// `trnsim gen gemm|bmm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|...`:
 // write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
@@ -29,6 +29,7 @@ struct GemmCommandOptions {
   std::uint64_t m = 0;
   std::uint64_t n = 0;
   std::uint64_t k = 0;
+  std::uint32_t batch = 0;  // bmm only
   std::string dtype = "bf16";
   std::string out_dtype;  // empty: the generator's default
   std::uint32_t cores = 1;
@@ -47,12 +48,28 @@ std::vector<std::string> dtype_names() {
   return names;
 }
 
-void add_gemm_command(CLI::App& parent, CliContext& ctx) {
+// `gen gemm`, or with `batched` its batched form `gen bmm` (the same generator).
+void add_gemm_command(CLI::App& parent, CliContext& ctx, bool batched) {
   auto opts = std::make_shared<GemmCommandOptions>();
-  CLI::App* cmd = add_command(
-      parent, "gemm", "Generate a tiled GEMM C[M,N] = A[M,K] * B[K,N] for the configured chip",
-      "Example:\n"
-      "  trnsim gen gemm --m 1024 --n 1024 --k 1024 --dtype bf16 --config trn2 -o gemm.trn");
+  CLI::App* cmd =
+      batched ? add_command(parent, "bmm",
+                            "Generate a batched GEMM C[b] = A[b] * B[b] for b < batch, the batches "
+                            "pipelined through the same buffers",
+                            "Example:\n"
+                            "  trnsim gen bmm --batch 32 --m 128 --n 128 --k 64 --cores 4 --config "
+                            "trn2 -o bmm.trn")
+              : add_command(
+                    parent, "gemm",
+                    "Generate a tiled GEMM C[M,N] = A[M,K] * B[K,N] for the configured chip",
+                    "Example:\n"
+                    "  trnsim gen gemm --m 1024 --n 1024 --k 1024 --dtype bf16 --config trn2 -o "
+                    "gemm.trn");
+  if (batched) {
+    cmd->add_option("--batch", opts->batch,
+                    "Independent products; AT, B and C gain a leading batch dimension")
+        ->required()
+        ->check(CLI::PositiveNumber);
+  }
   cmd->add_option("--m", opts->m, "Rows of A and C")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--n", opts->n, "Columns of B and C")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--k", opts->k, "Contraction size")->required()->check(CLI::PositiveNumber);
@@ -92,6 +109,7 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
     gemm.cores = opts->cores;
     gemm.seed = opts->seed;
     gemm.evacuation = opts->evacuation;
+    gemm.batch = opts->batch;
     if (opts->verbose) std::cerr << gen::describe(gen::plan_gemm(gemm, cfg));
     write_output(opts->output, trace::print_program(gen::gemm(gemm, cfg)));
     if (!opts->reference.empty()) io::write_npy(opts->reference, gen::gemm_reference(gemm));
@@ -350,7 +368,8 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
       app, "gen", "Generate workload traces",
       "Example:\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn && trnsim check gemm.trn");
-  add_gemm_command(*cmd, ctx);
+  add_gemm_command(*cmd, ctx, false);
+  add_gemm_command(*cmd, ctx, true);
   add_tp_gemm_command(*cmd, ctx);
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllReduce,
