@@ -1,9 +1,10 @@
-// `trnsim gen gemm|bmm|conv2d|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|...`:
+// `trnsim gen gemm|bmm|conv2d|tp-gemm|allreduce|...|softmax|layernorm|rmsnorm|mlp|attention`:
 // write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "cli/commands.h"
 #include "common/diagnostic.h"
 #include "common/number.h"
+#include "gen/attention.h"
 #include "gen/collectives.h"
 #include "gen/conv2d.h"
 #include "gen/gemm.h"
@@ -526,6 +528,73 @@ void add_mlp_command(CLI::App& parent, CliContext& ctx) {
   });
 }
 
+struct AttentionCommandOptions {
+  ConfigOptions config;
+  std::uint64_t seq = 0;
+  std::uint64_t kv_seq = 0;
+  std::uint64_t head_dim = 128;
+  std::uint64_t heads = 1;
+  std::uint32_t cores = 1;
+  bool causal = false;
+  std::string dtype = "bf16";
+  std::optional<double> scale;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+void add_attention_command(CLI::App& parent, CliContext& ctx) {
+  auto opts = std::make_shared<AttentionCommandOptions>();
+  CLI::App* cmd = add_command(
+      parent, "attention",
+      "Generate flash-attention forward O = softmax(Q K^T * scale [+ causal mask]) V per head",
+      "Example:\n  trnsim gen attention --seq 2048 --head-dim 128 --causal --config trn2 -o "
+      "attention.trn");
+  cmd->add_option("--seq", opts->seq, "Query length (L), a multiple of the partitions")->required();
+  cmd->add_option("--kv-seq", opts->kv_seq, "Key and value length (default: --seq)");
+  cmd->add_option("--head-dim", opts->head_dim, "Head dimension (d), e.g. 64 or 128")
+      ->capture_default_str();
+  cmd->add_option("--heads", opts->heads, "Heads (H), independent")->capture_default_str();
+  cmd->add_option("--cores", opts->cores, "NeuronCores to spread the heads over")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--causal", opts->causal, "Mask keys after each query (needs kv-seq = seq)");
+  cmd->add_option("--dtype", opts->dtype, "Dtype of Q, K, V and O: bf16 or fp32")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--scale", opts->scale, "Scale of the scores (default: 1/sqrt(head-dim))");
+  cmd->add_option("--seed", opts->seed, "Seed of the random QT; KT uses seed + 1, V seed + 2")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected O, computed in double from the same random inputs, "
+                  "as DIR/O.npy (docs/numerics.md)")
+      ->type_name("DIR");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::AttentionOptions o;
+    o.seq = opts->seq;
+    o.kv_seq = opts->kv_seq;
+    o.head_dim = opts->head_dim;
+    o.heads = opts->heads;
+    o.cores = opts->cores;
+    o.causal = opts->causal;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.scale = opts->scale;
+    o.seed = opts->seed;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_attention(o, cfg));
+    write_output(opts->output, trace::print_program(gen::attention(o, cfg)));
+    if (!opts->reference.empty()) {
+      std::filesystem::create_directories(opts->reference);
+      io::write_npy(fmt::format("{}/O.npy", opts->reference), gen::attention_reference(o));
+    }
+    return ExitCode::kOk;
+  });
+}
+
 }  // namespace
 
 void add_gen_command(CLI::App& app, CliContext& ctx) {
@@ -564,6 +633,7 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
   add_norm_command(*cmd, ctx, gen::NormKind::kRmsNorm,
                    "Generate an RMS norm Y = X / sqrt(mean(X^2) + eps) * gamma per row");
   add_mlp_command(*cmd, ctx);
+  add_attention_command(*cmd, ctx);
 }
 
 }  // namespace trnsim::cli

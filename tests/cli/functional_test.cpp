@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli_fixtures.h"
 #include "io/npy.h"
@@ -308,4 +309,62 @@ TEST_CASE("functional tp-gemm: every chip's chunks of Y match the reference") {
   expect_exit({"compare", dir.file("out/C_c0_j0.npy"), ref + "/C_c0_j1.npy", "--rtol", "1e-5",
                "--atol", "0.01"},
               3);
+}
+
+// Generated flash attention over N(0, 1) Q, K and V, run functionally and compared with
+// `gen attention --reference` (softmax(Q K^T scale) V in double, rounded once). The
+// simulator differs by
+//   1. P = exp(scale S - scale m) rounded to the dtype before P V, while the row sums l add
+//      the unrounded fp32 values: each p_k is off by at most 2^-8 p_k in bf16 (8 significant
+//      bits, round to nearest), so O = sum_k p_k v_k / l is off by at most
+//      2^-8 sum_k p_k |v_k| / l <= 2^-8 max_k |v_k|. Over the 2 x 640 x 64 V values of N(0, 1)
+//      max |v| stays below 5 (P(|v| > 5) = 5.7e-7 each): 2^-8 * 5 = 0.0195;
+//   2. fp32 rounding of the scores (products of bf16 values are exact, d = 64 additions:
+//      64 * 2^-24 * sum |q k| with sum |q k| about 64 * 2/pi, so < 2e-4 absolute in S, i.e.
+//      a relative 2e-4 in each p through exp, far below item 1), of exp, of the running
+//      corrections (a few roundings of 2^-24 each) and of the fp32 accumulations of P V and l
+//      (640 terms: 640 * 2^-24 = 4e-5 relative);
+//   3. the final rounding of both sides to bf16, which can land one step apart: at most
+//      2^-7 |O|.
+// So bf16: atol = 0.02 (> 0.0195), rtol = 0.01 (> 2^-7 + 4e-5 + 2e-4). fp32 P has no item 1
+// and a step of 2^-23: atol = 1e-4, rtol = 1e-3 (> the few fp32 roundings of item 2, with
+// room for exp's own error).
+TEST_CASE("functional attention matches its reference") {
+  struct Case {
+    std::vector<std::string> shape;
+    std::string dtype, rtol, atol, elements;
+  };
+  const Case cases[] = {
+      // two heads on two cores, two key blocks (512 + 128): online softmax across blocks
+      {{"--seq", "256", "--kv-seq", "640", "--heads", "2", "--cores", "2"},
+       "bf16",
+       "0.01",
+       "0.02",
+       "32768"},
+      // causal: diagonal blocks masked, blocks above the diagonal skipped
+      {{"--seq", "384", "--causal"}, "bf16", "0.01", "0.02", "24576"},
+      {{"--seq", "256", "--kv-seq", "640"}, "fp32", "1e-3", "1e-4", "16384"},
+  };
+  for (const Case& c : cases) {
+    INFO(fmt::format("{}", fmt::join(c.shape, " ")) << " " << c.dtype);
+    TempDir dir;
+    const std::string trace = dir.file("attn.trn");
+    std::vector<std::string> gen = {"gen",         "attention",     "--head-dim", "64",
+                                    "--dtype",     c.dtype,         "--seed",     "4",
+                                    "--reference", dir.file("ref"), "-o",         trace};
+    gen.insert(gen.end(), c.shape.begin(), c.shape.end());
+    expect_ok(gen);
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/O.npy"), dir.file("ref/O.npy"), "--rtol", c.rtol, "--atol",
+               c.atol},
+              {fmt::format("mismatches:     0 of {}", c.elements)});
+    // The comparison can fail: against another seed's reference it does.
+    gen[7] = "5";  // --seed
+    gen[9] = dir.file("other");
+    gen[11] = dir.file("other.trn");
+    expect_ok(gen);
+    expect_exit({"compare", dir.file("out/O.npy"), dir.file("other/O.npy"), "--rtol", c.rtol,
+                 "--atol", c.atol},
+                3);
+  }
 }

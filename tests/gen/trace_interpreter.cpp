@@ -358,6 +358,22 @@ class Interpreter {
         }
         break;
       }
+      case isa::Opcode::kTranspose: {
+        // Exact: DST[f][p] = SRC[p][f].
+        const Operand& d = positional(ins, 0);
+        const Operand& s = positional(ins, 1);
+        const std::uint64_t parts = s.partitions(), free = s.free_elements();
+        if (d.partitions() != free || d.free_elements() != parts) {
+          throw Failure(fmt::format("{}: transpose shapes do not agree", where(i)));
+        }
+        auto dst = elements(core, d);
+        auto src = elements(core, s);
+        for (std::uint64_t p = 0; p < parts; ++p) {
+          for (std::uint64_t e = 0; e < free; ++e)
+            f.writes.push_back({dst[e * parts + p], nullptr, *src[p * free + e]});
+        }
+        break;
+      }
       default:
         throw Failure(fmt::format("{}: opcode not supported by the test interpreter", where(i)));
     }
@@ -384,6 +400,7 @@ class Interpreter {
       case isa::Opcode::kActivation:
       case isa::Opcode::kTensorScalar:
       case isa::Opcode::kTensorTensor:
+      case isa::Opcode::kAffineSelect:
         elementwise = true;
         break;
       case isa::Opcode::kTensorReduce:

@@ -18,11 +18,12 @@
 //
 // Values are integers modulo 2^32 (bf16, fp32 and the rest alike), so a matmul's result is
 // exact and any product counted twice, missed or taken from the wrong tile shows up. Only
-// the opcodes the generators emit are executed (copy, copy_add, matmul, tensor_copy, nop,
-// and activation, tensor_scalar, tensor_tensor, tensor_reduce, bn_stats, bn_aggr); others
-// are reported as unsupported. The last six (except a plain func=identity activation, a
-// copy) compute integer stand-ins that mix all their inputs, not the real functions; their
-// outputs are compared with a kProgramOrder run of the same trace.
+// the opcodes the generators emit are executed (copy, copy_add, matmul, transpose,
+// tensor_copy, nop, and activation, tensor_scalar, tensor_tensor, affine_select,
+// tensor_reduce, bn_stats, bn_aggr); others are reported as unsupported. The last seven
+// (except a plain func=identity activation, a copy) compute integer stand-ins that mix all
+// their inputs, not the real functions; their outputs are compared with a kProgramOrder run
+// of the same trace.
 //
 // Several chips: every core of the program is one more set of streams, tensors are told
 // apart by name whatever chip holds them, and a post to another core's semaphore
