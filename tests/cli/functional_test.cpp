@@ -349,20 +349,20 @@ TEST_CASE("functional attention matches its reference") {
     INFO(fmt::format("{}", fmt::join(c.shape, " ")) << " " << c.dtype);
     TempDir dir;
     const std::string trace = dir.file("attn.trn");
-    std::vector<std::string> gen = {"gen",         "attention",     "--head-dim", "64",
-                                    "--dtype",     c.dtype,         "--seed",     "4",
-                                    "--reference", dir.file("ref"), "-o",         trace};
-    gen.insert(gen.end(), c.shape.begin(), c.shape.end());
-    expect_ok(gen);
+    auto gen = [&](const std::string& seed, const std::string& ref, const std::string& out) {
+      std::vector<std::string> args = {"gen",         "attention", "--head-dim", "64",
+                                       "--dtype",     c.dtype,     "--seed",     seed,
+                                       "--reference", ref,         "-o",         out};
+      args.insert(args.end(), c.shape.begin(), c.shape.end());
+      return args;
+    };
+    expect_ok(gen("4", dir.file("ref"), trace));
     expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
     expect_ok({"compare", dir.file("out/O.npy"), dir.file("ref/O.npy"), "--rtol", c.rtol, "--atol",
                c.atol},
               {fmt::format("mismatches:     0 of {}", c.elements)});
     // The comparison can fail: against another seed's reference it does.
-    gen[7] = "5";  // --seed
-    gen[9] = dir.file("other");
-    gen[11] = dir.file("other.trn");
-    expect_ok(gen);
+    expect_ok(gen("5", dir.file("other"), dir.file("other.trn")));
     expect_exit({"compare", dir.file("out/O.npy"), dir.file("other/O.npy"), "--rtol", c.rtol,
                  "--atol", c.atol},
                 3);
