@@ -50,11 +50,7 @@ std::string GemmCase::name() const {
 }
 
 Generated generate(const gen::GemmOptions& options, const config::SystemConfig& cfg) {
-  Generated g;
-  g.program = gen::gemm(options, cfg);
-  g.text = trace::print_program(g.program);
-  g.parsed = trace::parse_trace(g.text, "generated.trn");
-  return g;
+  return print_and_parse(gen::gemm(options, cfg));
 }
 
 std::vector<std::uint32_t> reference_c(const gen::GemmOptions& o) {

@@ -13,6 +13,7 @@
 #include "common/diagnostic.h"
 #include "gemm_test_util.h"
 #include "gen/gemm.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -55,68 +56,16 @@ const BmmCase kCases[] = {
     {"trn2", 2, 130, 520, 130},    // 2 x 2 tiles, partial, and 2 K tiles per batch
 };
 
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {
-    {Policy::kProgramOrder, 0},  {Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-    {Policy::kCompleteFirst, 0}, {Policy::kRandom, 1},           {Policy::kRandom, 2},
-    {Policy::kRandomLazy, 1},    {Policy::kRandomLazy, 2}};
-
 // The first error of any interleaving, a C different from the reference, or an element of C
 // not written exactly once; empty when every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const gen::GemmOptions& o) {
-  const std::uint32_t c = p.find_tensor("C");
-  const std::vector<std::uint32_t> expected = reference_c(o);
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[c] != expected) return who + "C differs from the reference";
-    if (!std::all_of(r.writes[c].begin(), r.writes[c].end(), [](auto n) { return n == 1; }))
-      return who + "an element of C is not written exactly once";
-  }
-  return {};
+  return first_interleaving_failure(p, cfg, "C", reference_c(o), "differs from the reference",
+                                    true);
 }
 
 std::string error_of(const gen::GemmOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::gemm(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == "gen bmm");
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-// The text with the wait(...) clause removed from the last line `pick` selects among lines
-// that have one (the last, so that the buffer has been reused by then).
-std::string without_wait(const std::string& text,
-                         const std::function<bool(const std::string& line)>& pick) {
-  std::size_t found = std::string::npos, found_len = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    const std::size_t w = line.find(" wait(");
-    if (w != std::string::npos && pick(line)) {
-      found = pos + w;
-      found_len = line.find(')', w) + 1 - w;
-    }
-    pos = end + 1;
-  }
-  if (found == std::string::npos) return text;
-  std::string out = text;
-  out.erase(found, found_len);
-  return out;
+  return input_error_message([&] { gen::gemm(o, cfg); }, "gen bmm");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/diagnostic.h"
 #include "gemm_test_util.h"
 #include "gen/conv2d.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -63,14 +64,6 @@ const ConvCase kCases[] = {
     {"trn2", 1, 130, 140, 9, 9, 3, 3, 1, 2},
 };
 
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {
-    {Policy::kProgramOrder, 0},  {Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-    {Policy::kCompleteFirst, 0}, {Policy::kRandom, 1},           {Policy::kRandomLazy, 2}};
-
 // Y over zero padding modulo 2^32, from the interpreter's initial values of X and Wt.
 std::vector<std::uint32_t> reference_y(const gen::Conv2dOptions& o) {
   const std::uint64_t oh = (o.height + 2 * o.padding - o.kernel_h) / o.stride + 1;
@@ -104,53 +97,11 @@ std::vector<std::uint32_t> reference_y(const gen::Conv2dOptions& o) {
 
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t y = p.find_tensor("Y");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[y] != expected) return who + "Y differs from the convolution";
-    if (!std::all_of(r.writes[y].begin(), r.writes[y].end(), [](auto n) { return n == 1; }))
-      return who + "an element of Y is not written exactly once";
-  }
-  return {};
+  return first_interleaving_failure(p, cfg, "Y", expected, "differs from the convolution", true);
 }
 
 std::string error_of(const gen::Conv2dOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::conv2d(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == "gen conv2d");
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-// The text with the wait(...) clause removed from the last line `pick` selects.
-std::string without_wait(const std::string& text,
-                         const std::function<bool(const std::string& line)>& pick) {
-  std::size_t found = std::string::npos, found_len = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    const std::size_t w = line.find(" wait(");
-    if (w != std::string::npos && pick(line)) {
-      found = pos + w;
-      found_len = line.find(')', w) + 1 - w;
-    }
-    pos = end + 1;
-  }
-  if (found == std::string::npos) return text;
-  std::string out = text;
-  out.erase(found, found_len);
-  return out;
+  return input_error_message([&] { gen::conv2d(o, cfg); }, "gen conv2d");
 }
 
 }  // namespace
