@@ -1,5 +1,5 @@
-// `trnsim gen gemm|tp-gemm|allreduce|allgather|reducescatter|alltoall|softmax|layernorm|rmsnorm|
-// mlp|attention|llama-layer`: write a generated workload trace (sim/gen).
+// `trnsim gen gemm|bmm|conv2d|tp-gemm|allreduce|...|softmax|layernorm|rmsnorm|mlp|attention|
+// llama-layer`: write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -15,6 +15,7 @@
 #include "common/number.h"
 #include "gen/attention.h"
 #include "gen/collectives.h"
+#include "gen/conv2d.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
 #include "gen/llama.h"
@@ -33,6 +34,7 @@ struct GemmCommandOptions {
   std::uint64_t m = 0;
   std::uint64_t n = 0;
   std::uint64_t k = 0;
+  std::uint32_t batch = 0;  // bmm only
   std::string dtype = "bf16";
   std::string out_dtype;  // empty: the generator's default
   std::uint32_t cores = 1;
@@ -51,12 +53,28 @@ std::vector<std::string> dtype_names() {
   return names;
 }
 
-void add_gemm_command(CLI::App& parent, CliContext& ctx) {
+// `gen gemm`, or with `batched` its batched form `gen bmm` (the same generator).
+void add_gemm_command(CLI::App& parent, CliContext& ctx, bool batched) {
   auto opts = std::make_shared<GemmCommandOptions>();
-  CLI::App* cmd = add_command(
-      parent, "gemm", "Generate a tiled GEMM C[M,N] = A[M,K] * B[K,N] for the configured chip",
-      "Example:\n"
-      "  trnsim gen gemm --m 1024 --n 1024 --k 1024 --dtype bf16 --config trn2 -o gemm.trn");
+  CLI::App* cmd =
+      batched ? add_command(parent, "bmm",
+                            "Generate a batched GEMM C[b] = A[b] * B[b] for b < batch, the batches "
+                            "pipelined through the same buffers",
+                            "Example:\n"
+                            "  trnsim gen bmm --batch 32 --m 128 --n 128 --k 64 --cores 4 --config "
+                            "trn2 -o bmm.trn")
+              : add_command(
+                    parent, "gemm",
+                    "Generate a tiled GEMM C[M,N] = A[M,K] * B[K,N] for the configured chip",
+                    "Example:\n"
+                    "  trnsim gen gemm --m 1024 --n 1024 --k 1024 --dtype bf16 --config trn2 -o "
+                    "gemm.trn");
+  if (batched) {
+    cmd->add_option("--batch", opts->batch,
+                    "Independent products; AT, B and C gain a leading batch dimension")
+        ->required()
+        ->check(CLI::PositiveNumber);
+  }
   cmd->add_option("--m", opts->m, "Rows of A and C")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--n", opts->n, "Columns of B and C")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--k", opts->k, "Contraction size")->required()->check(CLI::PositiveNumber);
@@ -96,6 +114,7 @@ void add_gemm_command(CLI::App& parent, CliContext& ctx) {
     gemm.cores = opts->cores;
     gemm.seed = opts->seed;
     gemm.evacuation = opts->evacuation;
+    gemm.batch = opts->batch;
     if (opts->verbose) std::cerr << gen::describe(gen::plan_gemm(gemm, cfg));
     write_output(opts->output, trace::print_program(gen::gemm(gemm, cfg)));
     if (!opts->reference.empty()) io::write_npy(opts->reference, gen::gemm_reference(gemm));
@@ -352,6 +371,108 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
   });
 }
 
+struct Conv2dCommandOptions {
+  ConfigOptions config;
+  std::uint64_t batch = 1;
+  std::uint64_t in_channels = 0;
+  std::uint64_t out_channels = 0;
+  std::uint64_t height = 0;
+  std::uint64_t width = 0;
+  std::string kernel;
+  std::uint64_t stride = 1;
+  std::uint64_t padding = 0;
+  std::string dtype = "bf16";
+  std::uint32_t cores = 1;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+// "R" (a square kernel) or "RxS", positive integers.
+bool parse_kernel(const std::string& text, std::uint64_t& r, std::uint64_t& s) {
+  const auto sep = text.find('x');
+  if (sep == std::string::npos) {
+    if (!parse_unsigned(text, r) || r == 0) return false;
+    s = r;
+    return true;
+  }
+  return parse_unsigned(text.substr(0, sep), r) && parse_unsigned(text.substr(sep + 1), s) &&
+         r > 0 && s > 0;
+}
+
+void add_conv2d_command(CLI::App& parent, CliContext& ctx) {
+  auto opts = std::make_shared<Conv2dCommandOptions>();
+  CLI::App* cmd = add_command(
+      parent, "conv2d",
+      "Generate a 2-D convolution Y = conv(X, Wt) (NCHW) by implicit im2col: the tensor "
+      "engine reads each kernel tap's shifted window of a zero-padded input tile",
+      "Example:\n"
+      "  trnsim gen conv2d --batch 1 --in-channels 256 --out-channels 256 --height 56 --width "
+      "56 --kernel 3 --padding 1 --config trn2 -o conv.trn");
+  cmd->add_option("--batch", opts->batch, "Images (N)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--in-channels", opts->in_channels, "Input channels (C)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--out-channels", opts->out_channels, "Output channels (F)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--height", opts->height, "Input height (H)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--width", opts->width, "Input width (W)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--kernel", opts->kernel, "Kernel size: R for R x R, or RxS")
+      ->required()
+      ->type_name("R[xS]");
+  cmd->add_option("--stride", opts->stride, "Stride in both directions")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--padding", opts->padding, "Zeros added on every side")->capture_default_str();
+  cmd->add_option("--dtype", opts->dtype, "Dtype of X, Wt and Y: bf16 or fp32")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--cores", opts->cores, "NeuronCores sharing the output blocks")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", opts->seed, "Seed of the random X; Wt uses seed + 1")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen tiling to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected Y, computed in double from the same random inputs, "
+                  "as a .npy file (docs/numerics.md)")
+      ->type_name("FILE");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::Conv2dOptions o;
+    o.batch = opts->batch;
+    o.in_channels = opts->in_channels;
+    o.out_channels = opts->out_channels;
+    o.height = opts->height;
+    o.width = opts->width;
+    if (!parse_kernel(opts->kernel, o.kernel_h, o.kernel_w)) {
+      throw InputError("gen conv2d", 0, 0,
+                       fmt::format("--kernel {}: expected R or RxS with positive integers, e.g. "
+                                   "3 or 1x7",
+                                   opts->kernel));
+    }
+    o.stride = opts->stride;
+    o.padding = opts->padding;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.cores = opts->cores;
+    o.seed = opts->seed;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_conv2d(o, cfg));
+    write_output(opts->output, trace::print_program(gen::conv2d(o, cfg)));
+    if (!opts->reference.empty()) io::write_npy(opts->reference, gen::conv2d_reference(o));
+    return ExitCode::kOk;
+  });
+}
+
 struct MlpCommandOptions {
   ConfigOptions config;
   std::uint64_t tokens = 0;
@@ -575,7 +696,9 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
       app, "gen", "Generate workload traces",
       "Example:\n"
       "  trnsim gen gemm --m 512 --n 512 --k 512 -o gemm.trn && trnsim check gemm.trn");
-  add_gemm_command(*cmd, ctx);
+  add_gemm_command(*cmd, ctx, false);
+  add_gemm_command(*cmd, ctx, true);
+  add_conv2d_command(*cmd, ctx);
   add_tp_gemm_command(*cmd, ctx);
   add_collective_command(
       *cmd, ctx, gen::Collective::kAllReduce,

@@ -15,10 +15,13 @@ namespace trnsim::gen {
 
 namespace {
 
-constexpr const char* kFile = "gen gemm";
+// Error messages and the Program name the generator the user ran.
+const char* file_name(const GemmOptions& o) {
+  return o.batch == 0 ? "gen gemm" : "gen bmm";
+}
 
-[[noreturn]] void fail(std::string message) {
-  throw InputError(kFile, 0, 0, std::move(message));
+[[noreturn]] void fail(const GemmOptions& o, std::string message) {
+  throw InputError(file_name(o), 0, 0, std::move(message));
 }
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
@@ -71,8 +74,9 @@ struct Shape {
   }
 };
 
-// A set of output tiles that accumulate over K together, one PSUM bank each.
+// A set of output tiles of one batch that accumulate over K together, one PSUM bank each.
 struct Group {
+  std::uint32_t batch = 0;
   TileRange m;
   TileRange n;
 };
@@ -86,10 +90,11 @@ std::vector<TileRange> blocks(TileRange r, std::uint32_t size) {
 }
 
 // The order in which a core visits its work, shared by planning and emission so that both
-// see the same loads: the groups in order, and for each group the K tiles in order (a
-// "step" is one K tile of one group). Loads are identified by keys: a resident operand's
-// K tile is shared by every group with the same rows (AT) or columns (B), a streamed one
-// belongs to its group.
+// see the same loads: its batches in order, the groups of each batch in order, and for each
+// group the K tiles in order (a "step" is one K tile of one group). Loads are identified by
+// keys: a resident operand's K tile is shared by every group of the same batch with the
+// same rows (AT) or columns (B), a streamed one belongs to its group. Batches share nothing,
+// but their loads number on in the same rings, so a ring never drains between batches.
 class CoreWalk {
  public:
   CoreWalk(const Shape& shape, const CorePlan& plan) : m_plan(plan), m_k_tiles(shape.k_tiles) {
@@ -97,14 +102,16 @@ class CoreWalk {
     const auto nb = blocks(plan.n_tiles, plan.group_n);
     m_m_blocks = static_cast<std::uint32_t>(mb.size());
     m_n_blocks = static_cast<std::uint32_t>(nb.size());
-    if (plan.order == LoopOrder::kRowsOuter) {
-      for (const auto& m : mb)
-        for (const auto& n : nb)
-          m_groups.push_back({m, n});
-    } else {
-      for (const auto& n : nb)
+    for (std::uint32_t batch = plan.batches.begin; batch < plan.batches.end; ++batch) {
+      if (plan.order == LoopOrder::kRowsOuter) {
         for (const auto& m : mb)
-          m_groups.push_back({m, n});
+          for (const auto& n : nb)
+            m_groups.push_back({batch, m, n});
+      } else {
+        for (const auto& n : nb)
+          for (const auto& m : mb)
+            m_groups.push_back({batch, m, n});
+      }
     }
   }
 
@@ -113,16 +120,23 @@ class CoreWalk {
   std::uint32_t b_keys() const { return key_space(m_plan.b_resident, m_n_blocks); }
   std::uint32_t at_key(std::uint32_t g, std::uint32_t kt) const {
     const std::uint32_t block = (m_groups[g].m.begin - m_plan.m_tiles.begin) / m_plan.group_m;
-    return (m_plan.at_resident ? block : g) * m_k_tiles + kt;
+    return key(m_plan.at_resident, g, block, m_m_blocks, kt);
   }
   std::uint32_t b_key(std::uint32_t g, std::uint32_t kt) const {
     const std::uint32_t block = (m_groups[g].n.begin - m_plan.n_tiles.begin) / m_plan.group_n;
-    return (m_plan.b_resident ? block : g) * m_k_tiles + kt;
+    return key(m_plan.b_resident, g, block, m_n_blocks, kt);
   }
 
  private:
+  std::uint32_t key(bool resident, std::uint32_t g, std::uint32_t block, std::uint32_t blocks,
+                    std::uint32_t kt) const {
+    const std::uint32_t batch = m_groups[g].batch - m_plan.batches.begin;
+    return (resident ? batch * blocks + block : g) * m_k_tiles + kt;
+  }
   std::uint32_t key_space(bool resident, std::uint32_t blocks) const {
-    return (resident ? blocks : static_cast<std::uint32_t>(m_groups.size())) * m_k_tiles;
+    return (resident ? m_plan.batches.size() * blocks
+                     : static_cast<std::uint32_t>(m_groups.size())) *
+           m_k_tiles;
   }
 
   const CorePlan& m_plan;
@@ -203,6 +217,11 @@ Evaluation evaluate(const Shape& s, const CorePlan& plan) {
   return e;
 }
 
+// The output tiles of a core, over all its batches.
+std::uint32_t core_tiles(const CorePlan& c) {
+  return c.batches.size() * c.m_tiles.size() * c.n_tiles.size();
+}
+
 // Places the three rings in SBUF; returns the bytes per partition they need.
 std::uint64_t lay_out(const Shape& s, CorePlan& plan) {
   plan.at.offset = 0;
@@ -215,7 +234,7 @@ std::uint64_t lay_out(const Shape& s, CorePlan& plan) {
 // extra AT/B slots let loads run up to a whole K strip ahead of the tensor engine, extra
 // output slots let evacuation of one group overlap the stores of the previous one.
 void add_spare_slots(const Shape& s, CorePlan& plan, const Evaluation& e) {
-  const std::uint32_t tiles = plan.m_tiles.size() * plan.n_tiles.size();
+  const std::uint32_t tiles = core_tiles(plan);
   const std::uint32_t group = plan.group_m * plan.group_n;
   Ring* rings[] = {&plan.out, &plan.b, &plan.at};
   const std::uint32_t targets[] = {std::min(tiles, 2 * group),
@@ -257,7 +276,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> group_shapes(const Shape& s
 // one spare slot per load ring, so the next load lands while the current one is read, and
 // one output slot per tile of a group, so a group's evacuations never wait for its stores.
 void set_minimum_slots(CorePlan& c, const Evaluation& e, bool overlapped) {
-  const std::uint32_t tiles = c.m_tiles.size() * c.n_tiles.size();
+  const std::uint32_t tiles = core_tiles(c);
   const std::uint32_t spare = overlapped ? 1 : 0;
   c.at.slots = std::min(e.at_units, e.at_min + spare);
   c.b.slots = std::min(e.b_units, e.b_min + spare);
@@ -325,7 +344,7 @@ bool plan_core(const Shape& s, CorePlan& core) {
           c.out.slot_bytes = std::min<std::uint64_t>(s.tile_n, s.n_width(c.n_tiles)) * s.out_bytes;
           c.load_bytes = e.load_bytes;
           c.loads = std::uint64_t{e.at_units} + e.b_units;
-          c.psum_banks = std::min(s.psum_banks, c.m_tiles.size() * c.n_tiles.size());
+          c.psum_banks = std::min(s.psum_banks, core_tiles(c));
           candidates.push_back({c, e});
         }
       }
@@ -361,39 +380,39 @@ TileRange share(std::uint32_t count, std::uint32_t parts, std::uint32_t i) {
 
 void validate(const GemmOptions& o, const config::SystemConfig& cfg) {
   if (o.m == 0 || o.n == 0 || o.k == 0) {
-    fail(fmt::format("every GEMM size must be at least 1, got M={} N={} K={}", o.m, o.n, o.k));
+    fail(o, fmt::format("every GEMM size must be at least 1, got M={} N={} K={}", o.m, o.n, o.k));
   }
   const std::uint64_t max_dim = std::numeric_limits<std::uint32_t>::max();
   if (o.m > max_dim || o.n > max_dim || o.k > max_dim) {
-    fail(
-        fmt::format("GEMM sizes are limited to {} (a tensor dimension of the trace format), got "
-                    "M={} N={} K={}",
-                    max_dim, o.m, o.n, o.k));
+    fail(o,
+         fmt::format("GEMM sizes are limited to {} (a tensor dimension of the trace format), got "
+                     "M={} N={} K={}",
+                     max_dim, o.m, o.n, o.k));
   }
   if (o.cores == 0 || o.cores > cfg.chip.cores) {
-    fail(
-        fmt::format("cores must be between 1 and {} (the cores of one chip in config '{}'), got {}",
-                    cfg.chip.cores, cfg.name, o.cores));
+    fail(o, fmt::format(
+                "cores must be between 1 and {} (the cores of one chip in config '{}'), got {}",
+                cfg.chip.cores, cfg.name, o.cores));
   }
   auto is_float = [](isa::DType t) {
     return std::find(std::begin(kFloatTypes), std::end(kFloatTypes), t) != std::end(kFloatTypes);
   };
   if (!is_float(o.dtype)) {
-    fail(fmt::format("dtype {} is not an input type of the tensor engine (one of: {})",
-                     isa::dtype_name(o.dtype), float_type_list()));
+    fail(o, fmt::format("dtype {} is not an input type of the tensor engine (one of: {})",
+                        isa::dtype_name(o.dtype), float_type_list()));
   }
   if (o.out_dtype && !is_float(*o.out_dtype)) {
-    fail(fmt::format("out dtype {} cannot hold a floating-point GEMM result (one of: {})",
-                     isa::dtype_name(*o.out_dtype), float_type_list()));
+    fail(o, fmt::format("out dtype {} cannot hold a floating-point GEMM result (one of: {})",
+                        isa::dtype_name(*o.out_dtype), float_type_list()));
   }
   if (cfg.tensor.rows == 0 || cfg.tensor.cols == 0 || cfg.tensor.max_moving_free == 0 ||
       cfg.sbuf.partitions == 0 || cfg.psum.partitions == 0 || cfg.psum.banks == 0 ||
       cfg.psum.bank_bytes < isa::dtype_bytes(isa::DType::kFp32) || cfg.dma.queues == 0) {
-    fail(
-        fmt::format("config '{}' has no room for a GEMM tile: tensor.rows, tensor.cols, "
-                    "tensor.max_moving_free, sbuf/psum partitions, psum.banks and dma.queues must "
-                    "be positive and a PSUM bank must hold an fp32",
-                    cfg.name));
+    fail(o,
+         fmt::format("config '{}' has no room for a GEMM tile: tensor.rows, tensor.cols, "
+                     "tensor.max_moving_free, sbuf/psum partitions, psum.banks and dma.queues must "
+                     "be positive and a PSUM bank must hold an fp32",
+                     cfg.name));
   }
 }
 
@@ -458,10 +477,10 @@ class CoreEmitter {
         const auto at = at_units.use(walk.at_key(g, kt));
         const auto b = b_units.use(walk.b_key(g, kt));
         if (at.second)
-          load(m_at_tensor, m_at_slots, m_core.at, at.first, kt, m_s.m_width(group.m),
+          load(m_at_tensor, m_at_slots, m_core.at, at.first, group.batch, kt, m_s.m_width(group.m),
                std::uint64_t{group.m.begin} * m_s.tile_m, m_core.at_queues, m_at_queue);
         if (b.second)
-          load(m_b_tensor, m_b_slots, m_core.b, b.first, kt, m_s.n_width(group.n),
+          load(m_b_tensor, m_b_slots, m_core.b, b.first, group.batch, kt, m_s.n_width(group.n),
                std::uint64_t{group.n.begin} * m_s.tile_n, m_core.b_queues, m_b_queue);
         matmuls(group, kt, at.first, b.first);
       }
@@ -484,17 +503,26 @@ class CoreEmitter {
     return queues[turn++ % queues.size()];
   }
 
-  // DMA of K tile `kt` of `tensor`'s columns [col, col + width) into slot unit % slots.
+  // hbm:TENSOR[r0:r1, c0:c1], or [batch, r0:r1, c0:c1] of a batched GEMM's tensors.
+  trace::Operand slice(std::uint32_t tensor, std::uint32_t batch, std::uint64_t row_begin,
+                       std::uint64_t row_end, std::uint64_t col_begin,
+                       std::uint64_t col_end) const {
+    if (m_plan.options.batch == 0) return m_b.slice(tensor, row_begin, row_end, col_begin, col_end);
+    return m_b.slice(tensor, batch, row_begin, row_end, col_begin, col_end);
+  }
+
+  // DMA of K tile `kt` of `tensor`'s columns [col, col + width) of `batch` into slot
+  // unit % slots.
   void load(std::uint32_t tensor, std::vector<GuardedBuffer>& slots, const Ring& ring,
-            std::uint32_t unit, std::uint32_t kt, std::uint64_t width, std::uint64_t col,
-            const std::vector<std::uint8_t>& queues, std::uint32_t& turn) {
+            std::uint32_t unit, std::uint32_t batch, std::uint32_t kt, std::uint64_t width,
+            std::uint64_t col, const std::vector<std::uint8_t>& queues, std::uint32_t& turn) {
     GuardedBuffer& slot = slots[unit % ring.slots];
     const std::uint32_t rows = m_s.k_rows(kt);
     const std::uint64_t row = std::uint64_t{kt} * m_s.tile_k;
     m_b.emit({isa::Engine::kDma, next_queue(queues, turn)}, isa::Opcode::kCopy,
              {m_b.operand(m_b.sbuf(rows, slot_offset(ring, unit), m_plan.options.dtype,
                                    static_cast<std::uint32_t>(width))),
-              m_b.operand(m_b.slice(tensor, row, row + rows, col, col + width))},
+              m_b.operand(slice(tensor, batch, row, row + rows, col, col + width))},
              {{slot.write()}, {slot.semaphore()}});
   }
 
@@ -550,10 +578,10 @@ class CoreEmitter {
     }
     const std::uint64_t row = std::uint64_t{mt} * m_s.tile_m;
     const std::uint64_t col = std::uint64_t{nt} * m_s.tile_n;
-    m_b.emit({isa::Engine::kDma, next_queue(m_core.store_queues, m_store_queue)},
-             isa::Opcode::kCopy,
-             {m_b.operand(m_b.slice(m_c_tensor, row, row + m, col, col + n)), m_b.operand(dst)},
-             {{out.read()}, {out.semaphore()}});
+    m_b.emit(
+        {isa::Engine::kDma, next_queue(m_core.store_queues, m_store_queue)}, isa::Opcode::kCopy,
+        {m_b.operand(slice(m_c_tensor, group.batch, row, row + m, col, col + n)), m_b.operand(dst)},
+        {{out.read()}, {out.semaphore()}});
   }
 
   bool on_scalar(std::uint32_t tile) const {
@@ -592,6 +620,7 @@ class CoreEmitter {
 }  // namespace
 
 GemmPlan plan_gemm(const GemmOptions& options, const config::SystemConfig& cfg) {
+  const GemmOptions& o = options;
   validate(options, cfg);
   GemmPlan plan;
   plan.options = options;
@@ -606,74 +635,83 @@ GemmPlan plan_gemm(const GemmOptions& options, const config::SystemConfig& cfg) 
 
   // A Program numbers its instructions with 32 bits. Per output tile and K tile there is one
   // matmul and at most two loads; per output tile one evacuation and one store.
-  const double tiles = static_cast<double>(plan.m_tiles) * plan.n_tiles;
+  const std::uint32_t batches = std::max(1u, options.batch);
+  const double tiles = static_cast<double>(batches) * plan.m_tiles * plan.n_tiles;
   const double instructions = tiles * (3.0 * plan.k_tiles + 2.0);
   if (instructions > static_cast<double>(std::numeric_limits<std::uint32_t>::max())) {
-    fail(
-        fmt::format("a {}x{}x{} GEMM needs up to {:.0f} instructions, more than a trace can hold "
-                    "({})",
-                    s.m, s.n, s.k, instructions, std::numeric_limits<std::uint32_t>::max()));
+    fail(o, fmt::format("{} {}x{}x{} GEMM needs up to {:.0f} instructions, more than a trace can "
+                        "hold ({})",
+                        options.batch == 0 ? "a" : fmt::format("a batch of {}", options.batch), s.m,
+                        s.n, s.k, instructions, std::numeric_limits<std::uint32_t>::max()));
   }
 
   // Sizes are below 2^32 each, so these products of three can overflow 64 bits: compare in
   // floating point, which is exact enough for a capacity check.
-  const double hbm_bytes = static_cast<double>(s.k) * s.m * s.in_bytes +
-                           static_cast<double>(s.k) * s.n * s.in_bytes +
-                           static_cast<double>(s.m) * s.n * s.out_bytes;
+  const double hbm_bytes = batches * (static_cast<double>(s.k) * s.m * s.in_bytes +
+                                      static_cast<double>(s.k) * s.n * s.in_bytes +
+                                      static_cast<double>(s.m) * s.n * s.out_bytes);
   if (hbm_bytes > static_cast<double>(cfg.hbm.capacity_bytes)) {
-    fail(fmt::format("AT, B and C need {:.0f} bytes of HBM; config '{}' has {}", hbm_bytes,
-                     cfg.name, cfg.hbm.capacity_bytes));
+    fail(o, fmt::format("AT, B and C need {:.0f} bytes of HBM; config '{}' has {}", hbm_bytes,
+                        cfg.name, cfg.hbm.capacity_bytes));
   }
 
-  // Split the grid of output tiles into cores_m x cores_n rectangles, one per core, trying
-  // every factorisation of the core count; keep the one whose busiest core loads the fewest
-  // bytes (then the fewest in all; ties go to splitting N, which leaves each core whole
-  // columns of B).
+  // Split the batches into cores_b ranges and the grid of output tiles into cores_m x
+  // cores_n rectangles, one (batch range, rectangle) per core, trying every factorisation of
+  // the core count; keep the one whose busiest core loads the fewest bytes (then the fewest
+  // in all). Ties go to splitting the batches, which share nothing, then to splitting N,
+  // which leaves each core whole columns of B. A plain GEMM has one batch.
   bool any_split = false, found = false;
   std::tuple<std::uint64_t, std::uint64_t> best_cost{};
-  for (std::uint32_t cores_n = std::min(options.cores, plan.n_tiles); cores_n >= 1; --cores_n) {
-    if (options.cores % cores_n != 0) continue;
-    const std::uint32_t cores_m = options.cores / cores_n;
-    if (cores_m > plan.m_tiles) continue;
-    any_split = true;
-    std::vector<CorePlan> cores;
-    std::uint64_t busiest = 0, total = 0;
-    bool fits = true;
-    for (std::uint32_t c = 0; c < options.cores && fits; ++c) {
-      CorePlan core;
-      core.core = c;
-      core.m_tiles = share(plan.m_tiles, cores_m, c / cores_n);
-      core.n_tiles = share(plan.n_tiles, cores_n, c % cores_n);
-      fits = plan_core(s, core);
-      busiest = std::max(busiest, core.load_bytes);
-      total += core.load_bytes;
-      cores.push_back(std::move(core));
-    }
-    if (!fits) continue;
-    auto cost = std::make_tuple(busiest, total);
-    if (!found || cost < best_cost) {
-      found = true;
-      best_cost = cost;
-      plan.cores = std::move(cores);
+  for (std::uint32_t cores_b = std::min(options.cores, batches); cores_b >= 1; --cores_b) {
+    if (options.cores % cores_b != 0) continue;
+    const std::uint32_t per_batch = options.cores / cores_b;
+    for (std::uint32_t cores_n = std::min(per_batch, plan.n_tiles); cores_n >= 1; --cores_n) {
+      if (per_batch % cores_n != 0) continue;
+      const std::uint32_t cores_m = per_batch / cores_n;
+      if (cores_m > plan.m_tiles) continue;
+      any_split = true;
+      std::vector<CorePlan> cores;
+      std::uint64_t busiest = 0, total = 0;
+      bool fits = true;
+      for (std::uint32_t c = 0; c < options.cores && fits; ++c) {
+        CorePlan core;
+        core.core = c;
+        core.batches = share(batches, cores_b, c / per_batch);
+        core.m_tiles = share(plan.m_tiles, cores_m, c % per_batch / cores_n);
+        core.n_tiles = share(plan.n_tiles, cores_n, c % cores_n);
+        fits = plan_core(s, core);
+        busiest = std::max(busiest, core.load_bytes);
+        total += core.load_bytes;
+        cores.push_back(std::move(core));
+      }
+      if (!fits) continue;
+      auto cost = std::make_tuple(busiest, total);
+      if (!found || cost < best_cost) {
+        found = true;
+        best_cost = cost;
+        plan.cores = std::move(cores);
+      }
     }
   }
   if (!any_split) {
-    fail(
-        fmt::format("cannot split the {}x{} grid of {}x{} output tiles of a {}x{} result over {} "
-                    "cores: each core gets a rectangle of whole tiles, and {} is not a product "
-                    "of a row count <= {} and a column count <= {}",
-                    plan.m_tiles, plan.n_tiles, s.tile_m, s.tile_n, s.m, s.n, options.cores,
-                    options.cores, plan.m_tiles, plan.n_tiles));
+    fail(o, fmt::format("cannot split {}the {}x{} grid of {}x{} output tiles of a {}x{} "
+                        "result over {} cores: each core gets a range of whole batches and a "
+                        "rectangle of whole tiles, and {} is not a product of a batch count <= "
+                        "{}, a row count <= {} and a column count <= {}",
+                        options.batch == 0
+                            ? ""
+                            : fmt::format("{} batch{} of ", batches, batches == 1 ? "" : "es"),
+                        plan.m_tiles, plan.n_tiles, s.tile_m, s.tile_n, s.m, s.n, options.cores,
+                        options.cores, batches, plan.m_tiles, plan.n_tiles));
   }
   if (!found) {
     const std::uint64_t minimal = std::uint64_t{s.tile_m} * s.in_bytes +
                                   std::uint64_t{s.tile_n} * s.in_bytes +
                                   std::uint64_t{s.tile_n} * s.out_bytes;
-    fail(
-        fmt::format("no schedule fits SBUF: one slot each for an AT tile, a B tile and an "
-                    "output tile of {}x{}x{} (MxNxK) needs up to {} bytes per partition, and "
-                    "config '{}' has {}",
-                    s.tile_m, s.tile_n, s.tile_k, minimal, cfg.name, s.sbuf_bytes));
+    fail(o, fmt::format("no schedule fits SBUF: one slot each for an AT tile, a B tile and an "
+                        "output tile of {}x{}x{} (MxNxK) needs up to {} bytes per partition, and "
+                        "config '{}' has {}",
+                        s.tile_m, s.tile_n, s.tile_k, minimal, cfg.name, s.sbuf_bytes));
   }
   return plan;
 }
@@ -681,12 +719,17 @@ GemmPlan plan_gemm(const GemmOptions& options, const config::SystemConfig& cfg) 
 trace::Program gemm(const GemmOptions& options, const config::SystemConfig& cfg) {
   const GemmPlan plan = plan_gemm(options, cfg);
   const Shape s = make_shape(plan.options, cfg);
-  ProgramBuilder b(kFile);
+  ProgramBuilder b(file_name(options));
+  // A batched GEMM's tensors have the batch index outermost.
   auto tensor = [&](std::string name, isa::DType dtype, std::uint64_t rows, std::uint64_t cols) {
     trace::TensorDecl t;
     t.name = std::move(name);
     t.dtype = dtype;
-    t.shape = {rows, cols};
+    if (options.batch == 0) {
+      t.shape = {rows, cols};
+    } else {
+      t.shape = {options.batch, rows, cols};
+    }
     return t;
   };
   trace::TensorDecl at = tensor("AT", options.dtype, s.k, s.m);
@@ -706,16 +749,20 @@ trace::Program gemm(const GemmOptions& options, const config::SystemConfig& cfg)
 
 std::string describe(const GemmPlan& plan) {
   std::string out =
-      fmt::format("gemm {}x{}x{} {}->{}: tiles {}x{}x{} (MxNxK), {}x{}x{} tiles\n", plan.options.m,
-                  plan.options.n, plan.options.k, isa::dtype_name(plan.options.dtype),
-                  isa::dtype_name(*plan.options.out_dtype), plan.tile_m, plan.tile_n, plan.tile_k,
-                  plan.m_tiles, plan.n_tiles, plan.k_tiles);
+      fmt::format("{} {}x{}x{} {}->{}: tiles {}x{}x{} (MxNxK), {}x{}x{} tiles\n",
+                  plan.options.batch == 0 ? "gemm" : fmt::format("bmm {} x", plan.options.batch),
+                  plan.options.m, plan.options.n, plan.options.k,
+                  isa::dtype_name(plan.options.dtype), isa::dtype_name(*plan.options.out_dtype),
+                  plan.tile_m, plan.tile_n, plan.tile_k, plan.m_tiles, plan.n_tiles, plan.k_tiles);
   auto ring = [](const Ring& r) { return fmt::format("{} x {} B", r.slots, r.slot_bytes); };
   for (const CorePlan& c : plan.cores) {
     out += fmt::format(
-        "core {}: M tiles [{}, {}), N tiles [{}, {}), {} outer, groups {}x{}, AT {} {}, B {} {}, "
+        "core {}: {}M tiles [{}, {}), N tiles [{}, {}), {} outer, groups {}x{}, AT {} {}, B {} {}, "
         "out {}, {} PSUM banks, {} loads of {} bytes, DMA queues {}/{}/{} (AT/B/C)\n",
-        c.core, c.m_tiles.begin, c.m_tiles.end, c.n_tiles.begin, c.n_tiles.end,
+        c.core,
+        plan.options.batch == 0 ? ""
+                                : fmt::format("batches [{}, {}), ", c.batches.begin, c.batches.end),
+        c.m_tiles.begin, c.m_tiles.end, c.n_tiles.begin, c.n_tiles.end,
         c.order == LoopOrder::kRowsOuter ? "rows" : "columns", c.group_m, c.group_n,
         c.at_resident ? "resident" : "streamed", ring(c.at), c.b_resident ? "resident" : "streamed",
         ring(c.b), ring(c.out), c.psum_banks, c.loads, c.load_bytes, c.at_queues.size(),

@@ -15,6 +15,12 @@
 // Every reuse of a slot or bank is guarded by the phase protocol of program_builder.h, so
 // the trace has no race under any timing. The schedule (loop order, which operand stays
 // resident, buffer counts) is chosen from the config by plan_gemm(); gemm() emits it.
+//
+// `trnsim gen bmm` is the same generator with a batch dimension (GemmOptions::batch): the
+// tensors gain a leading batch index (AT [batch, K, M], B [batch, K, N], C [batch, M, N]),
+// each core walks the groups of its batches one batch after another, and the rings of SBUF
+// slots and the PSUM banks keep rotating across batch boundaries, so the loads of batch
+// b + 1 overlap the matmuls of batch b. Cores split the batches first, then the tiles.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +50,9 @@ struct GemmOptions {
   std::uint32_t cores = 1;               // NeuronCores of chip 0 sharing the work
   std::uint64_t seed = 1;                // AT uses seed, B uses seed + 1
   Evacuation evacuation = Evacuation::kAlternate;
+  // 0: a plain GEMM with two-dimensional tensors (`gen gemm`). n >= 1: n independent
+  // products C[b] = A[b] . B[b] with three-dimensional tensors, batch outermost (`gen bmm`).
+  std::uint32_t batch = 0;
 };
 
 // Output tiles are processed in groups of group_m x group_n tiles that accumulate over K
@@ -68,7 +77,8 @@ struct Ring {
 
 // The schedule of one core: its share of the output tiles and how it walks them.
 struct CorePlan {
-  std::uint32_t core = 0;  // on chip 0
+  std::uint32_t core = 0;   // on chip 0
+  TileRange batches{0, 1};  // batch indices, one after another; {0, 1} for a plain GEMM
   TileRange m_tiles;
   TileRange n_tiles;
   LoopOrder order = LoopOrder::kRowsOuter;
@@ -104,8 +114,9 @@ struct GemmPlan {
 };
 
 // Validates the options against `cfg` and chooses the schedule. Throws trnsim::InputError
-// (file "gen gemm", line 0) naming the problem: zero sizes, too many cores, a dtype the
-// tensor engine does not take, tiles that cannot fit SBUF/PSUM, tensors that do not fit HBM.
+// (file "gen gemm", or "gen bmm" when batched, line 0) naming the problem: zero sizes, too many
+// cores, a dtype the tensor engine does not take, tiles that cannot fit SBUF/PSUM, tensors that do
+// not fit HBM.
 GemmPlan plan_gemm(const GemmOptions& options, const config::SystemConfig& cfg);
 
 // The trace of plan_gemm(options, cfg). Deterministic: the same options and config give

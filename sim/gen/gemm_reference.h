@@ -14,6 +14,7 @@ namespace trnsim::gen {
 // declares, as an array of C's dtype. Each element is the exact sum of products (double
 // holds every product of bf16, fp16 and fp8 values exactly; the sum's error is far below
 // C's rounding), rounded to fp32 and then to C's dtype.
+// A batched GEMM (options.batch >= 1) gives C [batch, M, N], one product per batch.
 io::Array gemm_reference(const GemmOptions& options);
 
 }  // namespace trnsim::gen

@@ -78,6 +78,35 @@ trace::Operand ProgramBuilder::slice(std::uint32_t tensor, std::uint64_t row_beg
   return op;
 }
 
+trace::Operand ProgramBuilder::slice(std::uint32_t tensor, std::uint64_t batch,
+                                     std::uint64_t row_begin, std::uint64_t row_end,
+                                     std::uint64_t col_begin, std::uint64_t col_end) const {
+  trace::Operand op = slice(tensor, row_begin, row_end, col_begin, col_end);
+  op.ndims = 3;
+  op.dims[2] = op.dims[1];
+  op.dims[1] = op.dims[0];
+  op.dims[0] = trace::Dim{1, static_cast<std::int64_t>(batch)};
+  return op;
+}
+
+trace::Operand ProgramBuilder::slice(std::uint32_t tensor,
+                                     std::initializer_list<Range> ranges) const {
+  if (ranges.size() == 0 || ranges.size() > isa::kMaxTensorDims) {
+    throw std::logic_error("ProgramBuilder::slice: 1 to kMaxTensorDims ranges");
+  }
+  trace::Operand op;
+  op.form = trace::OperandForm::kTensorSlice;
+  op.dtype = m_program.tensors[tensor].dtype;
+  op.tensor = tensor;
+  op.ndims = static_cast<std::uint8_t>(ranges.size());
+  std::uint32_t d = 0;
+  for (const Range& r : ranges) {
+    op.dims[d++] =
+        trace::Dim{static_cast<std::uint32_t>(r.end - r.begin), static_cast<std::int64_t>(r.begin)};
+  }
+  return op;
+}
+
 trace::Arg ProgramBuilder::operand(const trace::Operand& op) {
   trace::Arg arg;
   arg.kind = isa::ArgKind::kOperand;

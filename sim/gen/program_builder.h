@@ -79,6 +79,14 @@ class ProgramBuilder {
   // hbm:TENSOR[r0:r1, c0:c1] of a two-dimensional tensor.
   trace::Operand slice(std::uint32_t tensor, std::uint64_t row_begin, std::uint64_t row_end,
                        std::uint64_t col_begin, std::uint64_t col_end) const;
+  // hbm:TENSOR[b0:e0, b1:e1, ...], one range per dimension of the tensor.
+  struct Range {
+    std::uint64_t begin = 0, end = 0;
+  };
+  trace::Operand slice(std::uint32_t tensor, std::initializer_list<Range> ranges) const;
+  // hbm:TENSOR[batch:batch+1, r0:r1, c0:c1] of a three-dimensional tensor.
+  trace::Operand slice(std::uint32_t tensor, std::uint64_t batch, std::uint64_t row_begin,
+                       std::uint64_t row_end, std::uint64_t col_begin, std::uint64_t col_end) const;
 
   // Positional and `key=word` arguments.
   trace::Arg operand(const trace::Operand& op);

@@ -731,8 +731,20 @@ class Checker {
     if (dst != nullptr && src != nullptr) check_same_partitions(*positional(1), "src", *src, *dst);
   }
 
+  // The dimension of an HBM operand that `partitions` map onto: the outermost one, or the
+  // first after leading dimensions of size 1 (a slice at one index of an outer dimension,
+  // e.g. one batch of a three-dimensional tensor). kNone when neither matches.
+  static std::uint32_t partition_dim(const Operand& hbm, std::uint32_t partitions) {
+    for (std::uint32_t d = 0; d < hbm.ndims; ++d) {
+      if (hbm.dims[d].size == partitions) return d;
+      if (hbm.dims[d].size != 1) break;
+    }
+    return kNone;
+  }
+
   // DMA copy / copy_add: both sides name the same number of elements. Between a partition
   // range and HBM, the partitions map to the outermost HBM dimension (ISA.md "Operands").
+  // Leading dimensions of size 1 may come first: they select one index and map nowhere.
   void shape_dma() {
     const Operand* dst = positional_operand(0);
     const Operand* src = positional_operand(1);
@@ -742,7 +754,7 @@ class Checker {
       const Operand& chip_side = dst_on_chip ? *dst : *src;
       const Operand& hbm_side = dst_on_chip ? *src : *dst;
       const Arg& hbm_arg = *positional(dst_on_chip ? 1 : 0);
-      if (hbm_side.dims[0].size != chip_side.partitions()) {
+      if (partition_dim(hbm_side, chip_side.partitions()) == kNone) {
         report(hbm_arg, fmt::format("{} hbm side's outermost dimension is {}, the {} side has {} "
                                     "partitions (they map one to one)",
                                     m_info->name, hbm_side.dims[0].size,

@@ -77,6 +77,21 @@ Layout layout_of(const trace::Program& p, const trace::Operand& op, std::uint32_
   return l;
 }
 
+// Drops leading dimensions of size 1, as in a slice at one index of an outer dimension
+// (one batch of a three-dimensional tensor): the next dimension holds the rows.
+Layout without_unit_rows(Layout l) {
+  std::uint32_t drop = 0;
+  while (drop + 1 < l.ndims && l.size[drop] == 1)
+    ++drop;
+  if (drop == 0) return l;
+  for (std::uint32_t d = drop; d < l.ndims; ++d) {
+    l.size[d - drop] = l.size[d];
+    l.stride[d - drop] = l.stride[d];
+  }
+  l.ndims -= drop;
+  return l;
+}
+
 // Folds a layout into a single row (for copies whose sides disagree on the row count).
 Layout as_single_row(Layout l) {
   const std::uint64_t bytes = l.total_bytes();
@@ -110,6 +125,15 @@ void plan_dma(const trace::Program& program, const trace::Instruction& ins,
   const trace::Operand& src_op = program.operand(program.positional(ins, 1)->operand);
   Layout dst = layout_of(program, dst_op, where.chip, where.core, cfg, tensors);
   Layout src = layout_of(program, src_op, where.chip, where.core, cfg, tensors);
+  if (dst.rows() != src.rows()) {
+    // Partitions may map onto the dimension after leading unit ones (docs/trace-format.md).
+    const Layout dst_rows = without_unit_rows(dst), src_rows = without_unit_rows(src);
+    if (dst_rows.rows() == src.rows()) {
+      dst = dst_rows;
+    } else if (src_rows.rows() == dst.rows()) {
+      src = src_rows;
+    }
+  }
   if (dst.rows() != src.rows()) {
     dst = as_single_row(dst);
     src = as_single_row(src);

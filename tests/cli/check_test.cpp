@@ -238,7 +238,7 @@ dma.q0: copy sbuf[0:128]@0x0.bf16[512], hbm:R[0:128, 0:512]
               {"remote.trn:3:41: error: chip 0 reads the memory of chip 1"});
 }
 
-TEST_CASE("check and run: --max-time stops a run that is not done, exit 1; a bad time is exit 2") {
+TEST_CASE("check and run: --max-time stops a run that is not done, exit 1, a bad time is exit 2") {
   TempDir dir;
   const std::string trace = dir.write(
       "gemm.trn", read_text(TRNSIM_SOURCE_DIR "/workloads/gemm-1024x1024x1024-bf16-trn2.trn"));

@@ -231,6 +231,58 @@ TEST_CASE("functional all-reduce across chips: every chip ends with the element-
   }
 }
 
+// `gen bmm`: each batch is a GEMM like the ones above, K = 200, so the same reasoning gives
+// the fp32 accumulation error at most 199 * 2^-24 * (1.5 * 200 * 2/pi) = 0.0023 per element,
+// and one bf16 step (2^-7 |C|) between the two final roundings: rtol = atol = 0.01 holds
+// them. Run on 2 cores, so each core's batches land in their own part of the 3-D C.
+TEST_CASE("functional bmm: every batch of C matches the 3-D reference") {
+  TempDir dir;
+  const std::string trace = dir.file("bmm.trn");
+  const std::string ref = dir.file("ref.npy");
+  expect_ok({"gen", "bmm", "--batch", "3", "--m", "100", "--n", "300", "--k", "200", "--cores", "2",
+             "--seed", "3", "--reference", ref, "-o", trace});
+  expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+  expect_ok({"compare", dir.file("out/C.npy"), ref, "--rtol", "0.01", "--atol", "0.01"},
+            {"mismatches:     0 of 90000"});
+  // The comparison can fail: another seed's reference differs everywhere.
+  expect_ok({"gen", "bmm", "--batch", "3", "--m", "100", "--n", "300", "--k", "200", "--seed", "4",
+             "--reference", dir.file("other.npy"), "-o", dir.file("other.trn")});
+  expect_exit(
+      {"compare", dir.file("out/C.npy"), dir.file("other.npy"), "--rtol", "0.01", "--atol", "0.01"},
+      3);
+}
+
+// `gen conv2d`: each output is a sum over K = C x R x S = 20 x 3 x 3 = 180 products of N(0,
+// 1) inputs, accumulated in fp32 in PSUM: as for the GEMMs above, at most 179 * 2^-24 *
+// (1.5 * 180 * 2/pi) = 0.0018 apart from the exact sum; the two final roundings to bf16 at
+// most one step (2^-7 |Y|) apart. rtol = atol = 0.01 holds both. Stride 2 and padding 1 on
+// 2 cores, so zero padding, strided windows and the split over cores are all exercised.
+TEST_CASE("functional conv2d matches the direct convolution in double") {
+  TempDir dir;
+  const std::string trace = dir.file("conv.trn");
+  const std::string ref = dir.file("ref.npy");
+  const std::vector<std::string> shape = {
+      "--batch", "2",  "--in-channels", "20", "--out-channels", "24", "--height",  "9",
+      "--width", "11", "--kernel",      "3",  "--stride",       "2",  "--padding", "1"};
+  std::vector<std::string> gen = {"gen", "conv2d"};
+  gen.insert(gen.end(), shape.begin(), shape.end());
+  std::vector<std::string> ours = gen;
+  ours.insert(ours.end(), {"--cores", "2", "--seed", "3", "--reference", ref, "-o", trace});
+  expect_ok(ours);
+  expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+  // Y is [2, 24, 5, 6]: 1440 elements.
+  expect_ok({"compare", dir.file("out/Y.npy"), ref, "--rtol", "0.01", "--atol", "0.01"},
+            {"mismatches:     0 of 1440"});
+  // The comparison can fail: another seed's reference differs.
+  std::vector<std::string> other = gen;
+  other.insert(other.end(),
+               {"--seed", "4", "--reference", dir.file("other.npy"), "-o", dir.file("other.trn")});
+  expect_ok(other);
+  expect_exit(
+      {"compare", dir.file("out/Y.npy"), dir.file("other.npy"), "--rtol", "0.01", "--atol", "0.01"},
+      3);
+}
+
 // `gen tp-gemm`: each chip's partial product over its K / C rows accumulates in fp32 in PSUM
 // (K / C - 1 roundings), and the all-reduce adds the C fp32 partials (C - 1 more), so
 // against the sum in double |error| <= (K / C + C - 2) * 2^-24 * sum_k |a_k b_k| over all K.
@@ -297,20 +349,20 @@ TEST_CASE("functional attention matches its reference") {
     INFO(fmt::format("{}", fmt::join(c.shape, " ")) << " " << c.dtype);
     TempDir dir;
     const std::string trace = dir.file("attn.trn");
-    std::vector<std::string> gen = {"gen",         "attention",     "--head-dim", "64",
-                                    "--dtype",     c.dtype,         "--seed",     "4",
-                                    "--reference", dir.file("ref"), "-o",         trace};
-    gen.insert(gen.end(), c.shape.begin(), c.shape.end());
-    expect_ok(gen);
+    auto gen = [&](const std::string& seed, const std::string& ref, const std::string& out) {
+      std::vector<std::string> args = {"gen",         "attention", "--head-dim", "64",
+                                       "--dtype",     c.dtype,     "--seed",     seed,
+                                       "--reference", ref,         "-o",         out};
+      args.insert(args.end(), c.shape.begin(), c.shape.end());
+      return args;
+    };
+    expect_ok(gen("4", dir.file("ref"), trace));
     expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
     expect_ok({"compare", dir.file("out/O.npy"), dir.file("ref/O.npy"), "--rtol", c.rtol, "--atol",
                c.atol},
               {fmt::format("mismatches:     0 of {}", c.elements)});
     // The comparison can fail: against another seed's reference it does.
-    gen[7] = "5";  // --seed
-    gen[9] = dir.file("other");
-    gen[11] = dir.file("other.trn");
-    expect_ok(gen);
+    expect_ok(gen("5", dir.file("other"), dir.file("other.trn")));
     expect_exit({"compare", dir.file("out/O.npy"), dir.file("other/O.npy"), "--rtol", c.rtol,
                  "--atol", c.atol},
                 3);

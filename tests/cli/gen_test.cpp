@@ -159,6 +159,23 @@ TEST_CASE("gen mlp: the trace passes check, bad options exit 2") {
               {"fewer than the 4 cores asked for", "use at most 3 cores"});
 }
 
+TEST_CASE("gen attention: the trace passes check, bad options exit 2") {
+  TempDir dir;
+  const std::string trace = dir.file("attn.trn");
+  expect_exit({"gen", "attention", "--seq", "256", "--head-dim", "64", "--heads", "2", "--cores",
+               "2", "--causal", "-v", "-o", trace},
+              0, {"tiles of 128 queries, blocks of 512 keys", "2 cores"});
+  expect_ok({"check", trace}, {"no data race, no deadlock"});
+  expect_exit({"gen", "attention", "--seq", "200"}, 2,
+              {"seq=200 and kv-seq=200 must be multiples of 128"});
+  expect_exit({"gen", "attention", "--seq", "256", "--dtype", "fp16"}, 2,
+              {"dtype fp16 is not supported (one of: bf16, fp32)"});
+  expect_exit({"gen", "attention", "--seq", "512", "--kv-seq", "256", "--causal"}, 2,
+              {"causal attention needs kv-seq >= seq"});
+  expect_exit({"gen", "attention", "--seq", "256", "--scale", "0"}, 2,
+              {"scale must be a finite number > 0, got 0"});
+}
+
 TEST_CASE("gen llama-layer: the trace passes check, bad options exit 2") {
   TempDir dir;
   const std::string trace = dir.file("layer.trn");

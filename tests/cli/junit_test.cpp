@@ -83,7 +83,7 @@ TEST_CASE("junit: check --static skips what needs a simulation") {
         "--static: not simulated");
 }
 
-TEST_CASE("junit: a failing phase names file:line and ends the report; exit codes unchanged") {
+TEST_CASE("junit: a failing phase names file:line and ends the report, exit codes unchanged") {
   TempDir dir;
   const std::string xml = dir.file("check.xml");
 

@@ -84,7 +84,7 @@ TEST_CASE("regress: goldens written, a tampered golden is a mismatch naming cycl
   expect_ok({"regress", suite, "--tags", "quick"}, {"1 of 1 cases passed"});
 }
 
-TEST_CASE("regress: a case that cannot run exits 1; a bad suite exits 2 naming its line") {
+TEST_CASE("regress: a case that cannot run exits 1, a bad suite exits 2 naming its line") {
   TempDir dir;
   const std::string failing = dir.write("f.yaml",
                                         "cases:\n"

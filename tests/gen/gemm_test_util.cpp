@@ -1,5 +1,7 @@
 #include "gemm_test_util.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "trace/parser.h"
@@ -48,24 +50,28 @@ std::string GemmCase::name() const {
 }
 
 Generated generate(const gen::GemmOptions& options, const config::SystemConfig& cfg) {
-  Generated g;
-  g.program = gen::gemm(options, cfg);
-  g.text = trace::print_program(g.program);
-  g.parsed = trace::parse_trace(g.text, "generated.trn");
-  return g;
+  return print_and_parse(gen::gemm(options, cfg));
 }
 
 std::vector<std::uint32_t> reference_c(const gen::GemmOptions& o) {
-  std::vector<std::uint32_t> at(o.k * o.m), b(o.k * o.n), c(o.m * o.n, 0);
+  // A batched GEMM's tensors hold its batches one after another, batch outermost.
+  const std::uint64_t batches = std::max<std::uint64_t>(1, o.batch);
+  std::vector<std::uint32_t> at(batches * o.k * o.m), b(batches * o.k * o.n),
+      c(batches * o.m * o.n, 0);
   for (std::uint64_t i = 0; i < at.size(); ++i)
     at[i] = initial_value(o.seed, i);
   for (std::uint64_t i = 0; i < b.size(); ++i)
     b[i] = initial_value(o.seed + 1, i);
-  for (std::uint64_t k = 0; k < o.k; ++k) {
-    for (std::uint64_t m = 0; m < o.m; ++m) {
-      const std::uint32_t a = at[k * o.m + m];
-      for (std::uint64_t n = 0; n < o.n; ++n)
-        c[m * o.n + n] += a * b[k * o.n + n];
+  for (std::uint64_t batch = 0; batch < batches; ++batch) {
+    const std::uint32_t* at_b = at.data() + batch * o.k * o.m;
+    const std::uint32_t* b_b = b.data() + batch * o.k * o.n;
+    std::uint32_t* c_b = c.data() + batch * o.m * o.n;
+    for (std::uint64_t k = 0; k < o.k; ++k) {
+      for (std::uint64_t m = 0; m < o.m; ++m) {
+        const std::uint32_t a = at_b[k * o.m + m];
+        for (std::uint64_t n = 0; n < o.n; ++n)
+          c_b[m * o.n + n] += a * b_b[k * o.n + n];
+      }
     }
   }
   return c;

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "gen/gemm.h"
+#include "generator_checks.h"
 #include "trace/program.h"
 
 namespace trnsim::test {
@@ -27,14 +28,6 @@ struct GemmCase {
   config::SystemConfig make_config() const;
   gen::GemmOptions options() const;
   std::string name() const;
-};
-
-// A generated GEMM, printed and parsed back (the parsed copy has line numbers, which make
-// test messages point at the printed text).
-struct Generated {
-  trace::Program program;
-  std::string text;
-  trace::Program parsed;
 };
 
 Generated generate(const gen::GemmOptions& options, const config::SystemConfig& cfg);

@@ -10,6 +10,7 @@
 #include "common/diagnostic.h"
 #include "gemm_test_util.h"
 #include "gen/attention.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -54,84 +55,20 @@ struct AttnCase {
   std::string out() const { return transposed_out ? "OT" : "O"; }
 };
 
-struct GeneratedAttention {
-  trace::Program program;
-  std::string text;
-  trace::Program parsed;
-};
-
-GeneratedAttention generate(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
-  GeneratedAttention g;
-  g.program = gen::attention(o, cfg);
-  g.text = trace::print_program(g.program);
-  g.parsed = trace::parse_trace(g.text, "generated.trn");
-  return g;
+Generated generate(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
+  return print_and_parse(gen::attention(o, cfg));
 }
-
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {{Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-                     {Policy::kCompleteFirst, 0},    {Policy::kRandom, 1},
-                     {Policy::kRandom, 2},           {Policy::kRandomLazy, 1},
-                     {Policy::kRandomLazy, 2}};
 
 // The first error of any interleaving, or an O different from program order's; empty when
 // every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t out =
-      p.find_tensor("O") != trace::kNone ? p.find_tensor("O") : p.find_tensor("OT");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[out] != expected) return who + "O differs from program order";
-  }
-  return {};
+  const std::string out = p.find_tensor("O") != trace::kNone ? "O" : "OT";
+  return first_interleaving_failure(p, cfg, out, expected, "differs from program order", false);
 }
 
 std::string error_of(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::attention(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == "gen attention");
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-// The text with the wait(...) clause removed from the last line `pick` selects among lines
-// that have one (the last, so that the buffer has been reused by then).
-std::string without_wait(const std::string& text,
-                         const std::function<bool(const std::string& line)>& pick) {
-  std::size_t found = std::string::npos, found_len = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    const std::size_t w = line.find(" wait(");
-    if (w != std::string::npos && pick(line)) {
-      found = pos + w;
-      found_len = line.find(')', w) + 1 - w;
-    }
-    pos = end + 1;
-  }
-  if (found == std::string::npos) return text;
-  std::string out = text;
-  out.erase(found, found_len);
-  return out;
+  return input_error_message([&] { gen::attention(o, cfg); }, "gen attention");
 }
 
 const AttnCase kCases[] = {
@@ -157,7 +94,7 @@ TEST_CASE("attention: traces are canonical, legal and deterministic") {
   for (const AttnCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const GeneratedAttention g = generate(c.options(), cfg);
+    const Generated g = generate(c.options(), cfg);
     std::string why;
     CHECK_MESSAGE(trace::equivalent(g.program, g.parsed, &why), why);
     CHECK(trace::print_program(g.parsed) == g.text);
@@ -179,7 +116,7 @@ TEST_CASE("attention: no race, no deadlock, O written once and as program order 
   for (const AttnCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const GeneratedAttention g = generate(c.options(), cfg);
+    const Generated g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
     const std::uint32_t out = g.parsed.find_tensor(c.out());
@@ -200,7 +137,7 @@ TEST_CASE("attention: removing a guarding wait is caught") {
         AttnCase{"tiny", 32, 640, 16, 1, 1, true, isa::DType::kBf16, true, true}}) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const GeneratedAttention g = generate(c.options(), cfg);
+    const Generated g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE(ordered.error.empty());
     const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor(c.out())];

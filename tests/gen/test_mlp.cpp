@@ -11,6 +11,7 @@
 #include "common/diagnostic.h"
 #include "gemm_test_util.h"
 #include "gen/mlp.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -52,81 +53,17 @@ struct MlpCase {
   }
 };
 
-struct GeneratedMlp {
-  trace::Program program;
-  std::string text;
-  trace::Program parsed;
-};
-
-GeneratedMlp generate(const gen::MlpOptions& o, const config::SystemConfig& cfg) {
-  GeneratedMlp g;
-  g.program = gen::mlp(o, cfg);
-  g.text = trace::print_program(g.program);
-  g.parsed = trace::parse_trace(g.text, "generated.trn");
-  return g;
+Generated generate(const gen::MlpOptions& o, const config::SystemConfig& cfg) {
+  return print_and_parse(gen::mlp(o, cfg));
 }
-
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {{Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-                     {Policy::kCompleteFirst, 0},    {Policy::kRandom, 1},
-                     {Policy::kRandom, 2},           {Policy::kRandomLazy, 1},
-                     {Policy::kRandomLazy, 2}};
 
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t y = p.find_tensor("Y");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[y] != expected) return who + "Y differs from program order";
-  }
-  return {};
+  return first_interleaving_failure(p, cfg, "Y", expected, "differs from program order", false);
 }
 
 std::string error_of(const gen::MlpOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::mlp(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == "gen mlp");
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-// The text with the wait(...) clause removed from the last line `pick` selects among lines
-// that have one (the last, so that the buffer has been reused by then).
-std::string without_wait(const std::string& text,
-                         const std::function<bool(const std::string& line)>& pick) {
-  std::size_t found = std::string::npos, found_len = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    const std::size_t w = line.find(" wait(");
-    if (w != std::string::npos && pick(line)) {
-      found = pos + w;
-      found_len = line.find(')', w) + 1 - w;
-    }
-    pos = end + 1;
-  }
-  if (found == std::string::npos) return text;
-  std::string out = text;
-  out.erase(found, found_len);
-  return out;
+  return input_error_message([&] { gen::mlp(o, cfg); }, "gen mlp");
 }
 
 const MlpCase kCases[] = {
@@ -147,7 +84,7 @@ TEST_CASE("mlp: traces are canonical, legal and deterministic") {
   for (const MlpCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const GeneratedMlp g = generate(c.options(), cfg);
+    const Generated g = generate(c.options(), cfg);
     std::string why;
     CHECK_MESSAGE(trace::equivalent(g.program, g.parsed, &why), why);
     CHECK(trace::print_program(g.parsed) == g.text);
@@ -182,7 +119,7 @@ TEST_CASE("mlp: no race, no deadlock, Y written once and as program order comput
   for (const MlpCase& c : kCases) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
-    const GeneratedMlp g = generate(c.options(), cfg);
+    const Generated g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
     const std::uint32_t y = g.parsed.find_tensor("Y");
@@ -196,7 +133,7 @@ TEST_CASE("mlp: no race, no deadlock, Y written once and as program order comput
 TEST_CASE("mlp: removing a guarding wait is caught") {
   const MlpCase c = kCases[2];
   const config::SystemConfig cfg = c.make_config();
-  const GeneratedMlp g = generate(c.options(), cfg);
+  const Generated g = generate(c.options(), cfg);
   const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
   REQUIRE(ordered.error.empty());
   const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("Y")];

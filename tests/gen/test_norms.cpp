@@ -10,6 +10,7 @@
 #include "common/diagnostic.h"
 #include "gemm_test_util.h"
 #include "gen/norms.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -45,86 +46,24 @@ struct NormCase {
     return fmt::format("{} {}x{} {}{} on {}", gen::norm_name(kind), rows, cols,
                        isa::dtype_name(dtype), transposed ? " transposed" : "", config);
   }
+  std::string out() const { return transposed ? "YT" : "Y"; }
 };
 
-struct GeneratedNorm {
-  trace::Program program;
-  std::string text;
-  trace::Program parsed;
-};
-
-GeneratedNorm generate(const gen::NormOptions& o, const config::SystemConfig& cfg) {
-  GeneratedNorm g;
-  g.program = gen::norm(o, cfg);
-  g.text = trace::print_program(g.program);
-  g.parsed = trace::parse_trace(g.text, "generated.trn");
-  return g;
+Generated generate(const gen::NormOptions& o, const config::SystemConfig& cfg) {
+  return print_and_parse(gen::norm(o, cfg));
 }
-
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {{Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-                     {Policy::kCompleteFirst, 0},    {Policy::kRandom, 1},
-                     {Policy::kRandom, 2},           {Policy::kRandomLazy, 1},
-                     {Policy::kRandomLazy, 2}};
 
 // The first error of any interleaving, or a Y different from program order's; empty when
 // every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
-                          const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t y =
-      p.find_tensor("Y") != trace::kNone ? p.find_tensor("Y") : p.find_tensor("YT");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[y] != expected) return who + "Y differs from program order";
-  }
-  return {};
+                          const std::vector<std::uint32_t>& expected,
+                          const std::string& tensor = "Y") {
+  return first_interleaving_failure(p, cfg, tensor, expected, "differs from program order", false);
 }
 
 std::string error_of(const gen::NormOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::norm(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == fmt::format("gen {}", gen::norm_name(o.kind)));
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-// The text with the wait(...) clause removed from the last line `pick` selects among lines
-// that have one (the last, so that the buffer has been reused by then).
-std::string without_wait(const std::string& text,
-                         const std::function<bool(const std::string& line)>& pick) {
-  std::size_t found = std::string::npos, found_len = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = text.find('\n', pos);
-    const std::string line = text.substr(pos, end - pos);
-    const std::size_t w = line.find(" wait(");
-    if (w != std::string::npos && pick(line)) {
-      found = pos + w;
-      found_len = line.find(')', w) + 1 - w;
-    }
-    pos = end + 1;
-  }
-  if (found == std::string::npos) return text;
-  std::string out = text;
-  out.erase(found, found_len);
-  return out;
+  return input_error_message([&] { gen::norm(o, cfg); },
+                             fmt::format("gen {}", gen::norm_name(o.kind)));
 }
 
 const NormCase kCases[] = {
@@ -134,7 +73,7 @@ const NormCase kCases[] = {
     {"trn2", 300, 96},                     // 128-row tiles, a partial last
     {"tiny", 40, 1000},  // long rows: 2 buffer sets (softmax) or 1, so no skewed stages
     // Written transposed: 3 tiles (a partial last) of 3 blocks of 16 columns (a partial
-    // last), 3 blocks per PSUM bank; on trn2 a partial tile of 3 full blocks.
+    // last), 3 blocks per PSUM bank; on trn2 two tiles (a partial last) of 3 full blocks.
     {"tiny", 40, 40, isa::DType::kBf16, true},
     {"trn2", 200, 384, isa::DType::kBf16, true},
 };
@@ -146,7 +85,7 @@ TEST_CASE("norms: traces are canonical, legal and deterministic") {
     for (gen::NormKind kind : kKinds) {
       INFO(c.name(kind));
       const config::SystemConfig cfg = c.make_config();
-      const GeneratedNorm g = generate(c.options(kind), cfg);
+      const Generated g = generate(c.options(kind), cfg);
       std::string why;
       CHECK_MESSAGE(trace::equivalent(g.program, g.parsed, &why), why);
       CHECK(trace::print_program(g.parsed) == g.text);
@@ -168,14 +107,14 @@ TEST_CASE("norms: no race, no deadlock, Y written once and as program order comp
     for (gen::NormKind kind : kKinds) {
       INFO(c.name(kind));
       const config::SystemConfig cfg = c.make_config();
-      const GeneratedNorm g = generate(c.options(kind), cfg);
+      const Generated g = generate(c.options(kind), cfg);
       const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
       REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
-      const std::uint32_t y = g.parsed.find_tensor(c.transposed ? "YT" : "Y");
+      const std::uint32_t y = g.parsed.find_tensor(c.out());
       REQUIRE(y != trace::kNone);
       for (std::uint32_t w : ordered.writes[y])
         REQUIRE(w == 1);
-      const std::string failure = first_failure(g.parsed, cfg, ordered.tensors[y]);
+      const std::string failure = first_failure(g.parsed, cfg, ordered.tensors[y], c.out());
       CHECK_MESSAGE(failure.empty(), failure);
     }
   }
@@ -200,7 +139,7 @@ TEST_CASE("norms: removing a guarding wait is caught") {
        [](const std::string& line) { return starts_with(line, "dve:") && has(line, "@0x"); }},
   };
   for (gen::NormKind kind : kKinds) {
-    const GeneratedNorm g = generate(c.options(kind), cfg);
+    const Generated g = generate(c.options(kind), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE(ordered.error.empty());
     const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("Y")];
@@ -313,11 +252,11 @@ TEST_CASE("norms: removing a wait of the transposed store is caught") {
   // 7 tiles of 16 rows, 3 blocks of 16 columns each, in 2 PSUM banks used in turn.
   const NormCase c{"tiny", 100, 48, isa::DType::kBf16, true};
   const config::SystemConfig cfg = c.make_config();
-  const GeneratedNorm g = generate(c.options(gen::NormKind::kRmsNorm), cfg);
+  const Generated g = generate(c.options(gen::NormKind::kRmsNorm), cfg);
   const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
   REQUIRE(ordered.error.empty());
   const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("YT")];
-  REQUIRE(first_failure(g.parsed, cfg, expected).empty());
+  REQUIRE(first_failure(g.parsed, cfg, expected, "YT").empty());
   struct Mutant {
     std::string what;
     std::function<bool(const std::string&)> pick;
@@ -336,7 +275,7 @@ TEST_CASE("norms: removing a wait of the transposed store is caught") {
     const std::string text = without_wait(g.text, m.pick);
     REQUIRE(text != g.text);
     const std::string failure =
-        first_failure(trace::parse_trace(text, "mutated.trn"), cfg, expected);
+        first_failure(trace::parse_trace(text, "mutated.trn"), cfg, expected, "YT");
     MESSAGE(m.what, " -> ", failure);
     CHECK(!failure.empty());
   }

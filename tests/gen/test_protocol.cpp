@@ -14,31 +14,15 @@ using namespace trnsim::test;
 
 namespace {
 
-// Deterministic policies, then a few random interleavings.
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {{Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-                     {Policy::kCompleteFirst, 0},    {Policy::kRandom, 1},
-                     {Policy::kRandom, 2},           {Policy::kRandom, 3}};
-
 // The first error any run reports, or a wrong C; empty when every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t c = p.find_tensor("C");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[c] != expected) return who + "C differs from the reference";
-  }
-  return {};
+  return first_interleaving_failure(p, cfg, "C", expected, "differs from the reference");
 }
 
 // The text with the wait(...) clause removed from the first line `pick` selects among
 // lines that have one.
-std::string without_wait(
+std::string without_first_wait(
     const std::string& text,
     const std::function<bool(const std::string& line, const std::string& wait)>& pick) {
   std::size_t pos = 0;
@@ -59,13 +43,6 @@ std::string without_wait(
   }
   FAIL("no line to mutate");
   return text;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -127,7 +104,7 @@ TEST_CASE("protocol: removing a guarding wait is caught") {
   };
   for (const Mutant& m : mutants) {
     INFO("removed the wait of ", m.what);
-    const std::string text = without_wait(g.text, m.pick);
+    const std::string text = without_first_wait(g.text, m.pick);
     REQUIRE(text != g.text);
     const trace::Program mutated = trace::parse_trace(text, "mutated.trn");
     const std::string failure = first_failure(mutated, cfg, expected);

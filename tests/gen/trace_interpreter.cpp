@@ -159,19 +159,65 @@ class Interpreter {
       std::tie(r.lo, r.hi) = extent(op);
       return r;
     }
-    require_slice(op);
+    const SliceView v = view(op);
     r.owner = op.tensor;
-    r.p0 = static_cast<std::uint64_t>(op.dims[0].start_or_stride);
-    r.p1 = r.p0 + op.dims[0].size;
-    r.lo = static_cast<std::uint64_t>(op.dims[1].start_or_stride);
-    r.hi = r.lo + op.dims[1].size;
+    r.p0 = v.row;
+    r.p1 = v.row + v.rows;
+    r.lo = v.col;
+    r.hi = v.col + v.cols;
     return r;
   }
 
-  void require_slice(const Operand& op) const {
-    if (op.form != OperandForm::kTensorSlice || op.ndims != 2) {
-      throw Failure("unsupported operand: only SBUF/PSUM patterns and 2-D tensor slices");
+  // A tensor slice as rows and columns: the rows are its outermost dimension after any
+  // leading dimensions of size 1 (which select one index, as for batches), numbered over the
+  // tensor's flattened outer dimensions; the columns are everything inner to it, flattened,
+  // as a bounding range. Two-dimensional slices are exactly their rows and columns.
+  struct SliceView {
+    std::uint64_t row = 0, rows = 0, col = 0, cols = 0;
+  };
+  SliceView view(const Operand& op) const {
+    if (op.form != OperandForm::kTensorSlice || op.ndims < 2) {
+      throw Failure("unsupported operand: only SBUF/PSUM patterns and tensor slices of 2+ dims");
     }
+    const auto& shape = m_p.tensors[op.tensor].shape;
+    std::uint32_t first = 0;
+    while (first + 2 < op.ndims && op.dims[first].size == 1)
+      ++first;
+    SliceView v;
+    for (std::uint32_t d = 0; d <= first; ++d)
+      v.row = v.row * shape[d] + static_cast<std::uint64_t>(op.dims[d].start_or_stride);
+    v.rows = op.dims[first].size;
+    std::uint64_t stride = 1, last = 0;
+    for (std::uint32_t d = op.ndims; d-- > first + 1;) {
+      v.col += static_cast<std::uint64_t>(op.dims[d].start_or_stride) * stride;
+      last +=
+          (static_cast<std::uint64_t>(op.dims[d].start_or_stride) + op.dims[d].size - 1) * stride;
+      stride *= shape[d];
+    }
+    v.cols = last + 1 - v.col;
+    return v;
+  }
+
+  // Flat indices of a slice's elements, row-major.
+  std::vector<std::uint64_t> slice_indices(const Operand& op) const {
+    view(op);  // validates the form
+    const auto& shape = m_p.tensors[op.tensor].shape;
+    std::vector<std::uint64_t> out;
+    std::array<std::uint32_t, isa::kMaxPatternDims> index{};
+    std::uint64_t total = 1;
+    for (std::uint32_t d = 0; d < op.ndims; ++d)
+      total *= op.dims[d].size;
+    for (std::uint64_t n = 0; n < total; ++n) {
+      std::uint64_t flat = 0;
+      for (std::uint32_t d = 0; d < op.ndims; ++d)
+        flat = flat * shape[d] + static_cast<std::uint64_t>(op.dims[d].start_or_stride) + index[d];
+      out.push_back(flat);
+      for (std::uint32_t d = op.ndims; d-- > 0;) {
+        if (++index[d] < op.dims[d].size) break;
+        index[d] = 0;
+      }
+    }
+    return out;
   }
 
   // The elements of an operand in canonical order: partition (or slice row) outermost,
@@ -193,18 +239,11 @@ class Interpreter {
       }
       return out;
     }
-    require_slice(op);
-    const std::uint64_t cols = m_p.tensors[op.tensor].shape[1];
     auto& values = m_tensors[op.tensor];
     auto& writes = m_writes[op.tensor];
-    for (std::uint64_t r = 0; r < op.dims[0].size; ++r) {
-      for (std::uint64_t c = 0; c < op.dims[1].size; ++c) {
-        const std::uint64_t i =
-            (static_cast<std::uint64_t>(op.dims[0].start_or_stride) + r) * cols +
-            static_cast<std::uint64_t>(op.dims[1].start_or_stride) + c;
-        out.push_back(&values[i]);
-        if (counts) counts->push_back(&writes[i]);
-      }
+    for (std::uint64_t i : slice_indices(op)) {
+      out.push_back(&values[i]);
+      if (counts) counts->push_back(&writes[i]);
     }
     return out;
   }
@@ -246,6 +285,15 @@ class Interpreter {
     switch (ins.opcode) {
       case isa::Opcode::kNop:
         break;
+      case isa::Opcode::kMemset: {
+        // Only value=0 (the default) is needed: zero padding.
+        const trace::Arg* value = m_p.find_attr(ins, isa::Attr::kValue);
+        if (value && (value->kind == isa::ArgKind::kInt ? value->integer != 0 : value->real != 0))
+          throw Failure(fmt::format("{}: memset of a value other than 0", where(i)));
+        for (std::uint32_t* e : elements(core, positional(ins, 0)))
+          f.writes.push_back({e, nullptr, 0});
+        break;
+      }
       case isa::Opcode::kCopy:
       case isa::Opcode::kTensorCopy:
       case isa::Opcode::kActivation: {

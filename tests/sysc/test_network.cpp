@@ -200,7 +200,7 @@ TEST_CASE("throughput against credits follows min(1, credits / round trip)") {
   }
 }
 
-TEST_CASE("a congested network holds the sending engine; a free one does not") {
+TEST_CASE("a congested network holds the sending engine, a free one does not") {
   // The engine streams at 4 B/ns, half the link: nothing holds it. Two engines at 8 B/ns
   // into one link: each gets half and, with a one-packet window, is held to it.
   sysc::reset_kernel();

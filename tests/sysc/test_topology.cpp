@@ -198,7 +198,7 @@ TEST_CASE("an edge list routes up*/down*: every pair reached, no dependency cycl
 }
 
 TEST_CASE(
-    "link.count must split over a ring's or torus's ports and cover an edge list; a packet must "
+    "link.count must split over a ring's or torus's ports and cover an edge list, a packet must "
     "fit a buffer") {
   // All messages of a config's errors, or nothing when it loads.
   const auto error_of = [](const std::string& text) {

@@ -252,7 +252,7 @@ TEST_CASE("counter tracks: HBM bandwidth, PSUM banks and SBUF holding live data"
   CHECK(peak.at("HBM bandwidth (DMA) GB/s") <= cfg.hbm.bandwidth_gb_s * 1.001);
 }
 
-TEST_CASE("the window and the event limit keep a timeline small; output is deterministic") {
+TEST_CASE("the window and the event limit keep a timeline small, output is deterministic") {
   const config::SystemConfig cfg;
   const trace::Program program = parse(read_file(kTilePath));
   const Timeline whole = record(program, cfg);

@@ -317,6 +317,30 @@ dma.q1: copy hbm@0xFFFF0.fp32[4], hbm@0xFFF00.fp32[2:2, 2:-1]
   CHECK_MESSAGE(!out.diags.has_errors(), out.diags.to_string());
 }
 
+TEST_CASE("a DMA slice at one index of outer dimensions maps partitions onto the next one") {
+  // One batch of a 3-D tensor, and one (n, c-range) of a 4-D one: leading dimensions of
+  // size 1 select an index and map nowhere.
+  const std::string legal = R"(.trace 1
+.tensor T hbm bf16 [4, 64, 128]
+.tensor X hbm bf16 [2, 3, 64, 128]
+dma.q0: copy sbuf[0:64]@0.bf16[128], hbm:T[2:3, 0:64, 0:128]
+dma.q1: copy hbm:T[3:4, 0:64, 0:128], sbuf[0:64]@0.bf16[128]
+dma.q2: copy sbuf[0:64]@0x100.bf16[128], hbm:X[1:2, 2:3, 0:64, 0:128]
+)";
+  Checked ok = check_text(legal);
+  CHECK_MESSAGE(!ok.diags.has_errors(), ok.diags.to_string());
+  // Two batches do not fold into the partitions.
+  const std::string two = R"(.trace 1
+.tensor T hbm bf16 [4, 64, 128]
+dma.q0: copy sbuf[0:64]@0.bf16[256], hbm:T[0:2, 0:32, 0:128]
+)";
+  Checked bad = check_text(two);
+  REQUIRE(bad.diags.has_errors());
+  CHECK(bad.diags.items().front().message ==
+        "copy hbm side's outermost dimension is 2, the sbuf side has 64 partitions (they map "
+        "one to one)");
+}
+
 TEST_CASE("the checker stops at the diagnostic list's cap and works without source text") {
   const std::string text = R"(.trace 1
 dve: tensor_copy sbuf[16:80]@0.fp32[64], sbuf[8:72]@0.fp32[64]
