@@ -14,6 +14,7 @@
 #include "gen/gemm.h"
 #include "gen/llama.h"
 #include "gen/stages.h"
+#include "generator_checks.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
 #include "trace/printer.h"
@@ -65,25 +66,11 @@ GeneratedLayer generate(const LlamaCase& c, const config::SystemConfig& cfg) {
   return g;
 }
 
-struct Run {
-  Policy policy;
-  std::uint64_t seed;
-};
-const Run kRuns[] = {{Policy::kIssueLowestFirst, 0}, {Policy::kIssueHighestFirst, 0},
-                     {Policy::kCompleteFirst, 0},    {Policy::kRandom, 1},
-                     {Policy::kRandomLazy, 1},       {Policy::kRandomLazy, 2}};
-
-// The first error of any interleaving, or an OUT different from program order's.
+// The first error of any interleaving (generator_checks.h), or an OUT different from the
+// expected one.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  const std::uint32_t out = p.find_tensor("OUT");
-  for (const Run& run : kRuns) {
-    const InterpretResult r = interpret(p, cfg, run.policy, run.seed);
-    const std::string who = policy_name(run.policy, run.seed) + ": ";
-    if (!r.error.empty()) return who + r.error;
-    if (r.tensors[out] != expected) return who + "OUT differs from program order";
-  }
-  return {};
+  return first_interleaving_failure(p, cfg, "OUT", expected, "differs from program order", false);
 }
 
 // What OUT should be: program order's. A trace whose cores wait for each other cannot run
@@ -104,20 +91,7 @@ std::vector<std::uint32_t> expected_out(const LlamaCase& c) {
 }
 
 std::string error_of(const gen::LlamaOptions& o, const config::SystemConfig& cfg) {
-  try {
-    gen::llama_layer(o, cfg);
-  } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().items().size() == 1);
-    const Diagnostic& d = e.diagnostics().items()[0];
-    CHECK(d.file == "gen llama-layer");
-    CHECK(d.line == 0);
-    return d.message;
-  }
-  return {};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
+  return input_error_message([&] { gen::llama_layer(o, cfg); }, "gen llama-layer");
 }
 
 // The text with the condition `NAME >= N` (NAME starting with `prefix`) removed from the
