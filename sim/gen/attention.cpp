@@ -617,6 +617,20 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   // cost about as much DMA time as its compute), one O bank each.
   plan.group = std::min<std::uint32_t>(kMaxGroup, plan.o_banks);
   plan.tile_slots = 2 * plan.group;
+  // Causal with the queries after earlier keys: each group's tiles must end their keys in
+  // the same block (or the last of them later), as they do without an offset; a group whose
+  // first tile ends exactly at a block boundary while the next goes on computes wrong
+  // results (an open problem of the grouped emission). An offset of whole groups of tiles
+  // avoids it.
+  const std::uint64_t offset = o.causal ? plan.kv_seq - o.seq : 0;
+  const std::uint64_t group_span = std::uint64_t{t} * plan.group;
+  if (offset % group_span != 0 && o.seq > t) {
+    fail(
+        fmt::format("causal attention with kv-seq - seq = {} (the queries after {} earlier "
+                    "keys) needs that offset to be a multiple of {} ({} query tiles of {}) "
+                    "when seq > {}",
+                    offset, offset, group_span, plan.group, t, t));
+  }
   // Shorter blocks, then fewer K/V buffers, when the buffers do not fit SBUF (a small
   // chip's); never fewer than one chunk of keys or two buffers.
   Layout l = layout(plan);

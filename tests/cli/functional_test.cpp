@@ -416,3 +416,20 @@ TEST_CASE("functional Llama layers (prefill and decode) match their references")
                 3);
   }
 }
+
+// gen attention's layouts for gen llama-layer (V by token, O transposed, the queries after
+// 512 earlier keys), with the tolerances derived for bf16 above: the same arithmetic, only
+// the addresses and one exact transpose differ.
+TEST_CASE("functional attention with V by token, O transposed and a causal offset") {
+  TempDir dir;
+  const std::string trace = dir.file("attn.trn");
+  expect_ok({"gen",        "attention", "--seq",       "256",           "--kv-seq",
+             "768",        "--heads",   "2",           "--cores",       "2",
+             "--head-dim", "64",        "--causal",    "--v-by-token",  "--transposed-out",
+             "--seed",     "4",         "--reference", dir.file("ref"), "-o",
+             trace});
+  expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+  expect_ok({"compare", dir.file("out/OT.npy"), dir.file("ref/OT.npy"), "--rtol", "0.01", "--atol",
+             "0.02"},
+            {"mismatches:     0 of 32768"});
+}
