@@ -24,8 +24,9 @@ constexpr DType kF32 = DType::kFp32;
 constexpr const char* kFile = "gen attention";
 // Buffer offsets are kept to this alignment, so every access starts on a clean boundary.
 constexpr std::uint64_t kAlign = 64;
-// K/V block buffers in rotation: one being read by the tensor engine, two loading ahead, so
-// a block's DMAs (several descriptors each) are well under way before it is needed.
+// K/V block buffers in rotation: at least one per step in flight (see plan_attention), so
+// that the loads of the block a front emits never land in the buffer of a step whose P V is
+// still to be emitted; so a block's DMAs are well under way before it is needed.
 constexpr std::uint32_t kKvSlots = 3;
 // The other per-step buffers (masked S, P, P^T, statistics) rotate over the steps in
 // flight: the skew plus two (see plan_attention). Per-tile buffers (Q, l, nm, O) rotate over
@@ -143,6 +144,44 @@ std::vector<std::uint8_t> queue_range(std::uint32_t first, std::uint32_t count) 
 // --- emission ------------------------------------------------------------------------------
 
 // The trace of one core: the heads it owns, one after the other.
+// The keys of query tile t of a head: all of them, or (causal) up to the tile's last query,
+// whose position is kv_seq - seq + (t + 1) T - 1.
+std::uint64_t keys_of_tile(const AttentionPlan& plan, std::uint64_t t) {
+  const AttentionOptions& o = plan.options;
+  return o.causal ? plan.kv_seq - o.seq + (t + 1) * plan.tile : plan.kv_seq;
+}
+
+// The most K/V blocks that skew + 2 consecutive steps of one core use: the steps are walked
+// as AttentionEmitter::run walks them, and their K/V load indices only grow.
+std::uint32_t kv_blocks_in_flight(const AttentionPlan& plan) {
+  const AttentionOptions& o = plan.options;
+  if (plan.tile == 0 || plan.group == 0 || plan.block == 0) return 1;
+  const std::uint64_t tiles = o.seq / plan.tile;
+  const std::size_t window = plan.skew + 2;
+  const std::uint64_t cores = std::min<std::uint64_t>(o.cores, o.heads);
+  std::uint32_t most = 1;
+  for (std::uint64_t core = 0; core < cores; ++core) {
+    std::vector<std::uint32_t> kv;  // per step
+    std::uint32_t kv_index = 0;
+    for (std::uint64_t h = core; h < o.heads; h += cores) {
+      for (std::uint64_t t0 = 0; t0 < tiles; t0 += plan.group) {
+        const std::uint64_t group = std::min<std::uint64_t>(plan.group, tiles - t0);
+        const std::uint64_t group_keys = keys_of_tile(plan, t0 + group - 1);
+        for (std::uint64_t key = 0; key < group_keys; key += plan.block) {
+          for (std::uint64_t t = t0; t < t0 + group; ++t)
+            if (key < keys_of_tile(plan, t)) kv.push_back(kv_index);
+          ++kv_index;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+      const std::size_t last = std::min(kv.size(), i + window) - 1;
+      most = std::max(most, kv[last] - kv[i] + 1);
+    }
+  }
+  return most;
+}
+
 class AttentionEmitter {
  public:
   AttentionEmitter(ProgramBuilder& b, const AttentionPlan& plan, const config::SystemConfig& cfg,
@@ -196,9 +235,7 @@ class AttentionEmitter {
         const std::uint64_t group = std::min<std::uint64_t>(m_plan.group, tiles - t0);
         // Causal: tile t's queries sit at positions kv_seq - seq + t*T .., so its keys end
         // with the chunk of its own positions, masked on the diagonal.
-        auto keys_of = [&](std::uint64_t t) {
-          return m_o.causal ? m_plan.kv_seq - m_o.seq + (t + 1) * T() : m_plan.kv_seq;
-        };
+        auto keys_of = [&](std::uint64_t t) { return keys_of_tile(m_plan, t); };
         const std::uint64_t group_keys = keys_of(t0 + group - 1);
         for (std::uint64_t key = 0; key < group_keys; key += m_plan.block) {
           bool loads = true;
@@ -617,26 +654,22 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   // cost about as much DMA time as its compute), one O bank each.
   plan.group = std::min<std::uint32_t>(kMaxGroup, plan.o_banks);
   plan.tile_slots = 2 * plan.group;
-  // Causal with the queries after earlier keys: each group's tiles must end their keys in
-  // the same block (or the last of them later), as they do without an offset; a group whose
-  // first tile ends exactly at a block boundary while the next goes on computes wrong
-  // results (an open problem of the grouped emission). An offset of whole groups of tiles
-  // avoids it.
-  const std::uint64_t offset = o.causal ? plan.kv_seq - o.seq : 0;
-  const std::uint64_t group_span = std::uint64_t{t} * plan.group;
-  if (offset % group_span != 0 && o.seq > t) {
-    fail(
-        fmt::format("causal attention with kv-seq - seq = {} (the queries after {} earlier "
-                    "keys) needs that offset to be a multiple of {} ({} query tiles of {}) "
-                    "when seq > {}",
-                    offset, offset, group_span, plan.group, t, t));
-  }
+  // K/V buffers likewise: the front of step g + skew (its loads) is emitted before the P V
+  // of step g - 1, so skew + 2 consecutive steps hold K/V buffers at once: as many blocks as
+  // they span (kv_blocks_in_flight), up to skew + 2 when groups have one tile (one head per
+  // core after another, or a group whose first tile ends on a block boundary). With fewer
+  // buffers a load emitted ahead would be registered on a buffer before the P V that must
+  // still read the older block there: race-free by the protocol, but P V would read the
+  // newer block.
+  plan.kv_slots = std::max(kKvSlots, kv_blocks_in_flight(plan));
   // Shorter blocks, then fewer K/V buffers, when the buffers do not fit SBUF (a small
-  // chip's); never fewer than one chunk of keys or two buffers.
+  // chip's); never fewer than one chunk of keys or the blocks in flight.
   Layout l = layout(plan);
-  while (l.total > cfg.sbuf.bytes_per_partition && (plan.block > t || plan.kv_slots > 2)) {
+  while (l.total > cfg.sbuf.bytes_per_partition &&
+         (plan.block > t || plan.kv_slots > kv_blocks_in_flight(plan))) {
     if (plan.block > t) {
       plan.block -= t;
+      plan.kv_slots = std::max(plan.kv_slots, kv_blocks_in_flight(plan));
     } else {
       --plan.kv_slots;
     }

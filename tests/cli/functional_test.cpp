@@ -433,3 +433,27 @@ TEST_CASE("functional attention with V by token, O transposed and a causal offse
              "0.02"},
             {"mismatches:     0 of 32768"});
 }
+
+// Several heads on one core, two key blocks each (and, causal, a group of two query tiles
+// whose first ends on a block boundary): the K/V loads that the front of a later step emits
+// ahead must not take the buffer whose block an earlier step's P V still reads (there were
+// too few K/V buffers for one-tile groups: P V read the next head's block).
+TEST_CASE("functional attention: several heads per core with two key blocks each") {
+  const std::vector<std::vector<std::string>> shapes = {
+      {"--seq", "128", "--kv-seq", "1024", "--heads", "3"},
+      {"--seq", "256", "--kv-seq", "640", "--heads", "2", "--causal"},
+  };
+  for (const std::vector<std::string>& shape : shapes) {
+    INFO(fmt::format("{}", fmt::join(shape, " ")));
+    TempDir dir;
+    const std::string trace = dir.file("attn.trn");
+    std::vector<std::string> gen = {"gen", "attention",   "--head-dim",    "64", "--seed",
+                                    "4",   "--reference", dir.file("ref"), "-o", trace};
+    gen.insert(gen.end(), shape.begin(), shape.end());
+    expect_ok(gen);
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/O.npy"), dir.file("ref/O.npy"), "--rtol", "0.01", "--atol",
+               "0.02"},
+              {"mismatches:     0 of"});
+  }
+}
