@@ -274,20 +274,20 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
   auto gemm_stage = [&](std::string name, std::uint64_t m, std::uint64_t n, std::string at,
                         std::string b, std::string c) {
     add_stage({std::move(name),
-         gemm(gemm_options(o, m, n), cfg),
-         {{"AT", std::move(at)}, {"B", std::move(b)}, {"C", std::move(c)}}});
+               gemm(gemm_options(o, m, n), cfg),
+               {{"AT", std::move(at)}, {"B", std::move(b)}, {"C", std::move(c)}}});
   };
   auto copy_stage = [&](std::string name, std::string src, std::string dst, bool add,
                         std::uint64_t rows, std::uint64_t cols, std::uint64_t dst_rows,
                         std::uint64_t dst_cols, std::uint64_t row0, std::uint64_t col0) {
     add_stage({std::move(name),
-         hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
-         {{"SRC", std::move(src)}, {"DST", std::move(dst)}}});
+               hbm_copy(cfg, o.dtype, rows, cols, dst_rows, dst_cols, row0, col0, add),
+               {{"SRC", std::move(src)}, {"DST", std::move(dst)}}});
   };
   auto norm_stage = [&](std::string name, std::string x, std::string g, std::string yt) {
     add_stage({std::move(name),
-         norm(norm_options(o), cfg),
-         {{"X", std::move(x)}, {"gamma", std::move(g)}, {"YT", std::move(yt)}}});
+               norm(norm_options(o), cfg),
+               {{"X", std::move(x)}, {"gamma", std::move(g)}, {"YT", std::move(yt)}}});
   };
 
   norm_stage("norm1", "X", "g1", "H1T");
@@ -299,18 +299,18 @@ trace::Program llama_layer(const LlamaOptions& options, const config::SystemConf
     copy_stage("vcache", "V_new", "V_cache", false, t, d, lk, d, s, 0);
   }
   add_stage({"attn",
-       attention(attention_options(o, tp, lk), cfg),
-       {{"QT", "QT"},
-        {"KT", o.decode ? "KT_cache" : "KT"},
-        {"V", o.decode ? "V_cache" : "V"},
-        {"OT", "OT"}}});
+             attention(attention_options(o, tp, lk), cfg),
+             {{"QT", "QT"},
+              {"KT", o.decode ? "KT_cache" : "KT"},
+              {"V", o.decode ? "V_cache" : "V"},
+              {"OT", "OT"}}});
   gemm_stage("wo", t, d, "OT", "Wo", "AO");
   copy_stage("x2", "X", "X2", false, t, d, t, d, 0, 0);
   copy_stage("res1", "AO", "X2", true, t, d, t, d, 0, 0);
   norm_stage("norm2", "X2", "g2", "H2T");
   add_stage({"mlp",
-       mlp(mlp_options(o), cfg),
-       {{"XT", "H2T"}, {"Wg", "Wg"}, {"Wu", "Wu"}, {"Wd", "Wd"}, {"Y", "Y"}}});
+             mlp(mlp_options(o), cfg),
+             {{"XT", "H2T"}, {"Wg", "Wg"}, {"Wu", "Wu"}, {"Wd", "Wd"}, {"Y", "Y"}}});
   copy_stage("out", "X2", "OUT", false, t, d, t, d, 0, 0);
   copy_stage("res2", "Y", "OUT", true, t, d, t, d, 0, 0);
   return chain.build(info);
