@@ -288,3 +288,82 @@ TEST_CASE("stage chain: binds only to equal or larger tensors named by slices") 
     CHECK_THROWS_AS(chain.build(), std::logic_error);  // two stages named alike
   }
 }
+
+TEST_CASE("stage chain: a write after another core's reads waits for them") {
+  // Stage one: a GEMM on both cores of the tiny chip reads A and B and writes C; stage two,
+  // on core 0 alone, reads B and E only and overwrites all of A: core 1's reads of A's last
+  // 16 columns must have completed first, which only the hbm_A semaphore of core 0 (posted
+  // by core 1) ensures, since nothing of stage two depends on core 1 otherwise. Stage three
+  // reads A.
+  const config::SystemConfig cfg = tiny_config();
+  gen::GemmOptions two;
+  two.m = 32;
+  two.n = 16;
+  two.k = 16;
+  two.cores = 2;
+  gen::GemmOptions one;
+  one.m = 16;
+  one.n = 16;
+  one.k = 16;
+  gen::GemmOptions wide = one;  // [16, 32] = B^T E
+  wide.n = 32;
+  auto decl = [](std::string name, std::uint64_t rows, std::uint64_t cols) {
+    trace::TensorDecl t;
+    t.name = std::move(name);
+    t.dtype = isa::DType::kBf16;
+    t.shape = {rows, cols};
+    t.init = trace::InitKind::kRandom;
+    t.seed = rows + cols;
+    return t;
+  };
+  gen::StageChain chain("test");
+  chain.add_tensor(decl("A", 16, 32));
+  chain.add_tensor(decl("B", 16, 16));
+  chain.add_tensor(decl("C", 32, 16));
+  chain.add_tensor(decl("E", 16, 32));
+  trace::TensorDecl out = decl("D", 16, 32);
+  out.init = trace::InitKind::kZeros;
+  out.output = true;
+  chain.add_tensor(out);
+  chain.add({"one", gen::gemm(two, cfg), {{"AT", "A"}, {"B", "B"}, {"C", "C"}}});
+  chain.add({"two", gen::gemm(wide, cfg), {{"AT", "B"}, {"B", "E"}, {"C", "A"}}});
+  chain.add({"three", gen::gemm(one, cfg), {{"AT", "B"}, {"B", "A"}, {"C", "D"}}});
+  std::vector<gen::StageInfo> info;
+  const GeneratedLayer g = [&] {
+    GeneratedLayer l;
+    l.program = chain.build(&info);
+    l.text = trace::print_program(l.program);
+    l.parsed = trace::parse_trace(l.text, "chain.trn");
+    return l;
+  }();
+  DiagnosticList diags;
+  CHECK_MESSAGE(trace::check_program(g.parsed, cfg, g.text, diags), diags.to_string());
+  REQUIRE(has(g.text, "hbm_A"));
+  CHECK(info[1].hbm_waits > 0);
+  // Expected D: the same chain with every stage on core 0, in program order.
+  gen::StageChain alone("test");
+  alone.add_tensor(decl("A", 16, 32));
+  alone.add_tensor(decl("B", 16, 16));
+  alone.add_tensor(decl("C", 32, 16));
+  alone.add_tensor(decl("E", 16, 32));
+  alone.add_tensor(out);
+  two.cores = 1;
+  alone.add({"one", gen::gemm(two, cfg), {{"AT", "A"}, {"B", "B"}, {"C", "C"}}});
+  alone.add({"two", gen::gemm(wide, cfg), {{"AT", "B"}, {"B", "E"}, {"C", "A"}}});
+  alone.add({"three", gen::gemm(one, cfg), {{"AT", "B"}, {"B", "A"}, {"C", "D"}}});
+  const InterpretResult ordered = interpret(alone.build(), cfg, Policy::kProgramOrder);
+  REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
+  // C (core 1 computes its last rows from A's last columns) and D.
+  auto failure_of = [&](const trace::Program& p) {
+    const std::string c = first_interleaving_failure(p, cfg, "C", ordered.tensors[2]);
+    return c.empty() ? first_interleaving_failure(p, cfg, "D", ordered.tensors[4]) : c;
+  };
+  CHECK(failure_of(g.parsed).empty());
+  // Without the wait on core 1's reads of A, some interleaving overwrites A under them.
+  const std::string text = without_condition(
+      g.text, "hbm_A >=", [](const std::string& line) { return has(line, "copy hbm:A["); });
+  REQUIRE(text != g.text);
+  const std::string failure = failure_of(trace::parse_trace(text, "mutated.trn"));
+  MESSAGE("removed the wait for core 1's reads of A -> ", failure);
+  CHECK(!failure.empty());
+}
