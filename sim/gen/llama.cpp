@@ -198,6 +198,9 @@ LlamaPlan plan_llama(const LlamaOptions& options, const config::SystemConfig& cf
   auto line = [&](std::string_view name, std::string text) {
     while (!text.empty() && text.back() == '\n')
       text.pop_back();
+    // The generator's further lines, indented under the stage's.
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1))
+      text.insert(at + 1, "    ");
     plan.stages.push_back(fmt::format("{}: {}", name, text));
   };
   line("norm1", in_stage("norm1", [&] { return describe(plan_norm(norm_options(o), cfg)); }));
