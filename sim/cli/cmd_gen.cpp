@@ -1,5 +1,5 @@
-// `trnsim gen gemm|bmm|conv2d|tp-gemm|allreduce|...|softmax|layernorm|rmsnorm|mlp|attention`:
-// write a generated workload trace (sim/gen).
+// `trnsim gen gemm|bmm|conv2d|tp-gemm|allreduce|...|softmax|layernorm|rmsnorm|mlp|attention|
+// llama-layer`: write a generated workload trace (sim/gen).
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -18,6 +18,7 @@
 #include "gen/conv2d.h"
 #include "gen/gemm.h"
 #include "gen/gemm_reference.h"
+#include "gen/llama.h"
 #include "gen/mlp.h"
 #include "gen/norms.h"
 #include "gen/tp_gemm.h"
@@ -315,6 +316,7 @@ struct NormCommandOptions {
   std::string dtype = "bf16";
   double eps = 1e-5;
   std::uint64_t seed = 1;
+  bool transposed = false;
   bool verbose = false;
   std::string output;
   std::string reference;
@@ -342,6 +344,9 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
                       ? "Seed of the random X"
                       : "Seed of the random X; gamma uses seed + 1, beta seed + 2")
       ->capture_default_str();
+  cmd->add_flag("--transposed", opts->transposed,
+                "Write the result transposed, as YT [cols, rows] (transposed on the tensor "
+                "engine)");
   cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
   cmd->add_option("--reference", opts->reference,
                   "Also write the expected Y, computed in double from the same random inputs, "
@@ -358,6 +363,7 @@ void add_norm_command(CLI::App& parent, CliContext& ctx, gen::NormKind kind,
     o.dtype = *isa::dtype_from_name(opts->dtype);
     o.eps = opts->eps;
     o.seed = opts->seed;
+    o.transposed = opts->transposed;
     if (opts->verbose) std::cerr << gen::describe(gen::plan_norm(o, cfg));
     write_output(opts->output, trace::print_program(gen::norm(o, cfg)));
     if (!opts->reference.empty()) io::write_npy(opts->reference, gen::norm_reference(o));
@@ -536,6 +542,8 @@ struct AttentionCommandOptions {
   std::uint64_t heads = 1;
   std::uint32_t cores = 1;
   bool causal = false;
+  bool v_by_token = false;
+  bool transposed_out = false;
   std::string dtype = "bf16";
   std::optional<double> scale;
   std::uint64_t seed = 1;
@@ -559,7 +567,14 @@ void add_attention_command(CLI::App& parent, CliContext& ctx) {
   cmd->add_option("--cores", opts->cores, "NeuronCores to spread the heads over")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--causal", opts->causal, "Mask keys after each query (needs kv-seq = seq)");
+  cmd->add_flag("--causal", opts->causal,
+                "Mask keys after each query; with kv-seq > seq the queries are the last seq "
+                "positions");
+  cmd->add_flag("--v-by-token", opts->v_by_token,
+                "V laid out by token, [kv-seq, heads*head-dim] (default: [heads*kv-seq, "
+                "head-dim])");
+  cmd->add_flag("--transposed-out", opts->transposed_out,
+                "Write O transposed, as OT [heads*head-dim, seq]");
   cmd->add_option("--dtype", opts->dtype, "Dtype of Q, K, V and O: bf16 or fp32")
       ->capture_default_str()
       ->check(CLI::IsMember(dtype_names()));
@@ -569,7 +584,7 @@ void add_attention_command(CLI::App& parent, CliContext& ctx) {
   cmd->add_flag("-v,--verbose", opts->verbose, "Print the chosen schedule to stderr");
   cmd->add_option("--reference", opts->reference,
                   "Also write the expected O, computed in double from the same random inputs, "
-                  "as DIR/O.npy (docs/numerics.md)")
+                  "as DIR/O.npy or DIR/OT.npy (docs/numerics.md)")
       ->type_name("DIR");
   add_config_options(*cmd, opts->config);
   add_output_option(*cmd, opts->output);
@@ -582,6 +597,8 @@ void add_attention_command(CLI::App& parent, CliContext& ctx) {
     o.heads = opts->heads;
     o.cores = opts->cores;
     o.causal = opts->causal;
+    o.v_by_token = opts->v_by_token;
+    o.transposed_out = opts->transposed_out;
     o.dtype = *isa::dtype_from_name(opts->dtype);
     o.scale = opts->scale;
     o.seed = opts->seed;
@@ -589,7 +606,84 @@ void add_attention_command(CLI::App& parent, CliContext& ctx) {
     write_output(opts->output, trace::print_program(gen::attention(o, cfg)));
     if (!opts->reference.empty()) {
       std::filesystem::create_directories(opts->reference);
-      io::write_npy(fmt::format("{}/O.npy", opts->reference), gen::attention_reference(o));
+      io::write_npy(fmt::format("{}/{}.npy", opts->reference, o.transposed_out ? "OT" : "O"),
+                    gen::attention_reference(o));
+    }
+    return ExitCode::kOk;
+  });
+}
+
+struct LlamaCommandOptions {
+  ConfigOptions config;
+  std::uint64_t tokens = 0;
+  std::uint64_t hidden = 0;
+  std::uint64_t heads = 0;
+  std::uint64_t ffn = 0;
+  bool decode = false;
+  std::uint64_t cache = 0;
+  std::string dtype = "bf16";
+  std::uint32_t cores = 1;
+  double eps = 1e-5;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string output;
+  std::string reference;
+};
+
+void add_llama_command(CLI::App& parent, CliContext& ctx) {
+  auto opts = std::make_shared<LlamaCommandOptions>();
+  CLI::App* cmd = add_command(
+      parent, "llama-layer",
+      "Generate a Llama-style decoder layer (RMS norms, multi-head attention, SwiGLU MLP, "
+      "residuals) as kernels joined through HBM",
+      "Examples:\n"
+      "  trnsim gen llama-layer --tokens 512 --hidden 1024 --heads 8 --ffn 2816 -o layer.trn\n"
+      "  trnsim gen llama-layer --tokens 1 --hidden 1024 --heads 8 --ffn 2816 --decode "
+      "--cache 1024 -o decode.trn");
+  cmd->add_option("--tokens", opts->tokens, "Tokens (T): the prompt, or the new tokens of --decode")
+      ->required();
+  cmd->add_option("--hidden", opts->hidden, "Hidden size (D)")->required();
+  cmd->add_option("--heads", opts->heads, "Attention heads (NH); head dim D / NH")->required();
+  cmd->add_option("--ffn", opts->ffn, "MLP inner size (F)")->required();
+  cmd->add_flag("--decode", opts->decode, "Attend over a KV cache of --cache earlier tokens");
+  cmd->add_option("--cache", opts->cache, "Earlier tokens in the KV cache (S), with --decode");
+  cmd->add_option("--dtype", opts->dtype, "Dtype of every tensor: bf16 or fp32")
+      ->capture_default_str()
+      ->check(CLI::IsMember(dtype_names()));
+  cmd->add_option("--cores", opts->cores, "NeuronCores for the GEMMs, attention and the MLP")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--eps", opts->eps, "Added to the mean square of both RMS norms")
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->seed,
+                  "Seed of the random inputs: X, g1, Wq, Wk, Wv, Wo, g2, Wg, Wu, Wd (and "
+                  "KT_cache, V_cache) take seed, seed + 1, ...")
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", opts->verbose, "Print the stages and their schedules to stderr");
+  cmd->add_option("--reference", opts->reference,
+                  "Also write the expected OUT, computed in double from the same random inputs, "
+                  "as DIR/OUT.npy (docs/numerics.md)")
+      ->type_name("DIR");
+  add_config_options(*cmd, opts->config);
+  add_output_option(*cmd, opts->output);
+  on_selected(*cmd, ctx, [opts, &ctx] {
+    const config::SystemConfig cfg = load_selected_config(ctx, opts->config);
+    gen::LlamaOptions o;
+    o.tokens = opts->tokens;
+    o.hidden = opts->hidden;
+    o.heads = opts->heads;
+    o.ffn = opts->ffn;
+    o.decode = opts->decode;
+    o.cache = opts->cache;
+    o.dtype = *isa::dtype_from_name(opts->dtype);
+    o.cores = opts->cores;
+    o.eps = opts->eps;
+    o.seed = opts->seed;
+    if (opts->verbose) std::cerr << gen::describe(gen::plan_llama(o, cfg));
+    write_output(opts->output, trace::print_program(gen::llama_layer(o, cfg)));
+    if (!opts->reference.empty()) {
+      std::filesystem::create_directories(opts->reference);
+      io::write_npy(fmt::format("{}/OUT.npy", opts->reference), gen::llama_reference(o, cfg));
     }
     return ExitCode::kOk;
   });
@@ -634,6 +728,7 @@ void add_gen_command(CLI::App& app, CliContext& ctx) {
                    "Generate an RMS norm Y = X / sqrt(mean(X^2) + eps) * gamma per row");
   add_mlp_command(*cmd, ctx);
   add_attention_command(*cmd, ctx);
+  add_llama_command(*cmd, ctx);
 }
 
 }  // namespace trnsim::cli

@@ -24,8 +24,9 @@ constexpr DType kF32 = DType::kFp32;
 constexpr const char* kFile = "gen attention";
 // Buffer offsets are kept to this alignment, so every access starts on a clean boundary.
 constexpr std::uint64_t kAlign = 64;
-// K/V block buffers in rotation: one being read by the tensor engine, two loading ahead, so
-// a block's DMAs (several descriptors each) are well under way before it is needed.
+// K/V block buffers in rotation: at least one per step in flight (see plan_attention), so
+// that the loads of the block a front emits never land in the buffer of a step whose P V is
+// still to be emitted; so a block's DMAs are well under way before it is needed.
 constexpr std::uint32_t kKvSlots = 3;
 // The other per-step buffers (masked S, P, P^T, statistics) rotate over the steps in
 // flight: the skew plus two (see plan_attention). Per-tile buffers (Q, l, nm, O) rotate over
@@ -56,6 +57,7 @@ std::uint64_t align_up(std::uint64_t a) {
 struct Layout {
   std::uint64_t q = 0, q_bytes = 0;          // tile_slots Q^T tiles [dk x dc*T]
   std::uint64_t out = 0, out_bytes = 0;      // tile_slots O tiles [T x d] in the dtype
+  std::uint64_t ot = 0, ot_bytes = 0;        // transposed_out: tile_slots O^T tiles [d x T]
   std::uint64_t l = 0;                       // tile_slots running states (kTileWords)
   std::uint64_t k = 0, k_bytes = 0;          // kv_slots K^T blocks [dk x dc*B]
   std::uint64_t v = 0, v_bytes = 0;          // kv_slots V blocks [T x chunks*d]
@@ -82,6 +84,7 @@ Layout layout(const AttentionPlan& plan) {
   std::uint64_t l_bytes = 0;
   take(l.q, l.q_bytes, dc * plan.tile * eb, plan.tile_slots);
   take(l.out, l.out_bytes, o.head_dim * eb, plan.tile_slots);
+  take(l.ot, l.ot_bytes, o.transposed_out ? plan.tile * eb : 0, plan.tile_slots);
   take(l.l, l_bytes, kTileWords * isa::dtype_bytes(kF32), plan.tile_slots);
   take(l.k, l.k_bytes, dc * plan.block * eb, plan.kv_slots);
   take(l.v, l.v_bytes, chunks * o.head_dim * eb, plan.kv_slots);
@@ -106,9 +109,17 @@ void validate(const AttentionOptions& o, const config::SystemConfig& cfg) {
   if (o.scale && (!std::isfinite(*o.scale) || *o.scale <= 0)) {
     fail(fmt::format("scale must be a finite number > 0, got {}", *o.scale));
   }
-  if (o.causal && o.kv_seq != 0 && o.kv_seq != o.seq) {
-    fail(fmt::format("causal attention needs kv-seq equal to seq, got seq={} kv-seq={}", o.seq,
-                     o.kv_seq));
+  if (o.causal && o.kv_seq != 0 && o.kv_seq < o.seq) {
+    fail(
+        fmt::format("causal attention needs kv-seq >= seq (the queries are the last seq "
+                    "positions), got seq={} kv-seq={}",
+                    o.seq, o.kv_seq));
+  }
+  if (o.transposed_out && (o.head_dim > cfg.tensor.cols || o.head_dim > cfg.psum.partitions)) {
+    fail(
+        fmt::format("a transposed O needs head-dim <= {} (the PE's columns, PSUM's partitions "
+                    "of config '{}'), got {}",
+                    std::min(cfg.tensor.cols, cfg.psum.partitions), cfg.name, o.head_dim));
   }
   if (o.cores == 0 || o.cores > cfg.chip.cores) {
     fail(fmt::format("cores={} is out of range: config '{}' has {} cores per chip", o.cores,
@@ -133,6 +144,44 @@ std::vector<std::uint8_t> queue_range(std::uint32_t first, std::uint32_t count) 
 // --- emission ------------------------------------------------------------------------------
 
 // The trace of one core: the heads it owns, one after the other.
+// The keys of query tile t of a head: all of them, or (causal) up to the tile's last query,
+// whose position is kv_seq - seq + (t + 1) T - 1.
+std::uint64_t keys_of_tile(const AttentionPlan& plan, std::uint64_t t) {
+  const AttentionOptions& o = plan.options;
+  return o.causal ? plan.kv_seq - o.seq + (t + 1) * plan.tile : plan.kv_seq;
+}
+
+// The most K/V blocks that skew + 2 consecutive steps of one core use: the steps are walked
+// as AttentionEmitter::run walks them, and their K/V load indices only grow.
+std::uint32_t kv_blocks_in_flight(const AttentionPlan& plan) {
+  const AttentionOptions& o = plan.options;
+  if (plan.tile == 0 || plan.group == 0 || plan.block == 0) return 1;
+  const std::uint64_t tiles = o.seq / plan.tile;
+  const std::size_t window = plan.skew + 2;
+  const std::uint64_t cores = std::min<std::uint64_t>(o.cores, o.heads);
+  std::uint32_t most = 1;
+  for (std::uint64_t core = 0; core < cores; ++core) {
+    std::vector<std::uint32_t> kv;  // per step
+    std::uint32_t kv_index = 0;
+    for (std::uint64_t h = core; h < o.heads; h += cores) {
+      for (std::uint64_t t0 = 0; t0 < tiles; t0 += plan.group) {
+        const std::uint64_t group = std::min<std::uint64_t>(plan.group, tiles - t0);
+        const std::uint64_t group_keys = keys_of_tile(plan, t0 + group - 1);
+        for (std::uint64_t key = 0; key < group_keys; key += plan.block) {
+          for (std::uint64_t t = t0; t < t0 + group; ++t)
+            if (key < keys_of_tile(plan, t)) kv.push_back(kv_index);
+          ++kv_index;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+      const std::size_t last = std::min(kv.size(), i + window) - 1;
+      most = std::max(most, kv[last] - kv[i] + 1);
+    }
+  }
+  return most;
+}
+
 class AttentionEmitter {
  public:
   AttentionEmitter(ProgramBuilder& b, const AttentionPlan& plan, const config::SystemConfig& cfg,
@@ -155,6 +204,7 @@ class AttentionEmitter {
     };
     sems(m_q, "q", m_plan.tile_slots);
     sems(m_os, "o_sb", m_plan.tile_slots);
+    if (m_o.transposed_out) sems(m_ot, "ot_sb", m_plan.tile_slots);
     sems(m_l, "l", m_plan.tile_slots);
     sems(m_nm, "nm", 2 * m_plan.tile_slots);
     sems(m_opsum, "o_ps", m_plan.o_banks);
@@ -183,7 +233,9 @@ class AttentionEmitter {
     for (std::uint64_t h = core; h < m_o.heads; h += m_o.cores) {
       for (std::uint64_t t0 = 0; t0 < tiles; t0 += m_plan.group) {
         const std::uint64_t group = std::min<std::uint64_t>(m_plan.group, tiles - t0);
-        auto keys_of = [&](std::uint64_t t) { return m_o.causal ? (t + 1) * T() : m_plan.kv_seq; };
+        // Causal: tile t's queries sit at positions kv_seq - seq + t*T .., so its keys end
+        // with the chunk of its own positions, masked on the diagonal.
+        auto keys_of = [&](std::uint64_t t) { return keys_of_tile(m_plan, t); };
         const std::uint64_t group_keys = keys_of(t0 + group - 1);
         for (std::uint64_t key = 0; key < group_keys; key += m_plan.block) {
           bool loads = true;
@@ -343,10 +395,12 @@ class AttentionEmitter {
     }
     GuardedBuffer& vb = m_vb[kv(s)];
     for (std::uint32_t c = 0; c < s.kv_keys / T(); ++c) {
-      const std::uint64_t row = s.head * m_plan.kv_seq + s.key + std::uint64_t{c} * T();
+      const std::uint64_t key = s.key + std::uint64_t{c} * T();
+      const std::uint64_t row = m_o.v_by_token ? key : s.head * m_plan.kv_seq + key;
+      const std::uint64_t col = m_o.v_by_token ? s.head * d() : 0;
       m_b.emit({Engine::kDma, load_queue()}, Opcode::kCopy,
                {op(sb(T(), m_layout.v + kv(s) * m_layout.v_bytes + c * d() * eb(), dt(), d())),
-                op(m_b.slice(m_v, row, row + T(), 0, d()))},
+                op(m_b.slice(m_v, row, row + T(), col, col + d()))},
                {{c == 0 ? vb.write() : vb.accumulate()}, {vb.semaphore()}});
     }
   }
@@ -485,10 +539,32 @@ class AttentionEmitter {
         {op(out_sb), op(psum(T(), o_bank(s), 0, kF32, d())), attr(Attr::kOp0, Word::kDiv),
          attr(Attr::kS0, l_word(s))},
         {{ob.read(), lb.read(), os.write()}, {ob.semaphore(), lb.semaphore(), os.semaphore()}});
+    if (m_o.transposed_out) {
+      store_transposed(s, out_sb);
+      return;
+    }
     const std::uint64_t row = s.head * m_o.seq + s.row;
     m_b.emit({Engine::kDma, m_plan.store_queue}, Opcode::kCopy,
              {op(m_b.slice(m_out, row, row + T(), 0, d())), op(out_sb)},
              {{os.read()}, {os.semaphore()}});
+  }
+
+  // O^T of a finished tile: transposed by the tensor engine into the tile's O bank (free
+  // once O_acc / l has been read out of it; the next tile in that bank starts after this
+  // copy), copied to SBUF by the scalar engine (the vector engine is the busier one) and
+  // stored into OT's rows of the head, columns of the tile.
+  void store_transposed(const Step& s, const trace::Operand& out_sb) {
+    GuardedBuffer &os = m_os[ts(s)], &ob = m_opsum[s.tile % m_plan.o_banks], &ot = m_ot[ts(s)];
+    const trace::Operand ot_psum = psum(d(), o_bank(s), 0, dt(), T());
+    const trace::Operand ot_sb = sb(d(), m_layout.ot + ts(s) * m_layout.ot_bytes, dt(), T());
+    m_b.emit({Engine::kPe}, Opcode::kTranspose, {op(ot_psum), op(out_sb)},
+             {{os.read(), ob.write()}, {os.semaphore(), ob.semaphore()}});
+    m_b.emit({Engine::kAct}, Opcode::kTensorCopy, {op(ot_sb), op(ot_psum)},
+             {{ob.read(), ot.write()}, {ob.semaphore(), ot.semaphore()}});
+    const std::uint64_t row = s.head * d();
+    m_b.emit({Engine::kDma, m_plan.store_queue}, Opcode::kCopy,
+             {op(m_b.slice(m_out, row, row + d(), s.row, s.row + T())), op(ot_sb)},
+             {{ot.read()}, {ot.semaphore()}});
   }
 
   ProgramBuilder& m_b;
@@ -497,7 +573,8 @@ class AttentionEmitter {
   const config::SystemConfig& m_cfg;
   Layout m_layout;
   std::uint32_t m_qt, m_kt, m_v, m_out;
-  std::vector<GuardedBuffer> m_q, m_os, m_l, m_nm, m_opsum, m_k, m_vb, m_s, m_sm, m_p, m_ptp, m_pts;
+  std::vector<GuardedBuffer> m_ot, m_q, m_os, m_l, m_nm, m_opsum, m_k, m_vb, m_s, m_sm, m_p, m_ptp,
+      m_pts;
   std::vector<std::vector<GuardedBuffer>> m_stat;  // [word][step slot]
   std::uint32_t m_load_turn = 0;
 };
@@ -577,12 +654,22 @@ AttentionPlan plan_attention(const AttentionOptions& options, const config::Syst
   // cost about as much DMA time as its compute), one O bank each.
   plan.group = std::min<std::uint32_t>(kMaxGroup, plan.o_banks);
   plan.tile_slots = 2 * plan.group;
+  // K/V buffers likewise: the front of step g + skew (its loads) is emitted before the P V
+  // of step g - 1, so skew + 2 consecutive steps hold K/V buffers at once: as many blocks as
+  // they span (kv_blocks_in_flight), up to skew + 2 when groups have one tile (one head per
+  // core after another, or a group whose first tile ends on a block boundary). With fewer
+  // buffers a load emitted ahead would be registered on a buffer before the P V that must
+  // still read the older block there: race-free by the protocol, but P V would read the
+  // newer block.
+  plan.kv_slots = std::max(kKvSlots, kv_blocks_in_flight(plan));
   // Shorter blocks, then fewer K/V buffers, when the buffers do not fit SBUF (a small
-  // chip's); never fewer than one chunk of keys or two buffers.
+  // chip's); never fewer than one chunk of keys or the blocks in flight.
   Layout l = layout(plan);
-  while (l.total > cfg.sbuf.bytes_per_partition && (plan.block > t || plan.kv_slots > 2)) {
+  while (l.total > cfg.sbuf.bytes_per_partition &&
+         (plan.block > t || plan.kv_slots > kv_blocks_in_flight(plan))) {
     if (plan.block > t) {
       plan.block -= t;
+      plan.kv_slots = std::max(plan.kv_slots, kv_blocks_in_flight(plan));
     } else {
       --plan.kv_slots;
     }
@@ -645,8 +732,11 @@ trace::Program attention(const AttentionOptions& options, const config::SystemCo
   };
   const std::uint32_t qt = tensor("QT", o.heads * o.head_dim, o.seq, o.seed, false);
   const std::uint32_t kt = tensor("KT", o.heads * o.head_dim, plan.kv_seq, o.seed + 1, false);
-  const std::uint32_t v = tensor("V", o.heads * plan.kv_seq, o.head_dim, o.seed + 2, false);
-  const std::uint32_t out = tensor("O", o.heads * o.seq, o.head_dim, 0, true);
+  const std::uint32_t v = o.v_by_token
+                              ? tensor("V", plan.kv_seq, o.heads * o.head_dim, o.seed + 2, false)
+                              : tensor("V", o.heads * plan.kv_seq, o.head_dim, o.seed + 2, false);
+  const std::uint32_t out = o.transposed_out ? tensor("OT", o.heads * o.head_dim, o.seq, 0, true)
+                                             : tensor("O", o.heads * o.seq, o.head_dim, 0, true);
   const auto cores = static_cast<std::uint32_t>(std::min<std::uint64_t>(o.cores, o.heads));
   for (std::uint32_t c = 0; c < cores; ++c)
     AttentionEmitter(b, plan, cfg, qt, kt, v, out).run(c);
@@ -669,7 +759,8 @@ std::string describe(const AttentionPlan& plan) {
 double attention_flops(const AttentionOptions& o) {
   const double lq = static_cast<double>(o.seq);
   const double lk = static_cast<double>(o.kv_seq == 0 ? o.seq : o.kv_seq);
-  const double pairs = o.causal ? lq * (lq + 1) / 2 : lq * lk;
+  // Causal: query q attends to lk - lq + q + 1 keys.
+  const double pairs = o.causal ? lq * (lk - lq) + lq * (lq + 1) / 2 : lq * lk;
   return 4.0 * pairs * static_cast<double>(o.head_dim) * static_cast<double>(o.heads);
 }
 
@@ -685,13 +776,18 @@ io::Array attention_reference(const AttentionOptions& o) {
   };
   const std::vector<float> qt = input(o.heads * d, lq, o.seed);
   const std::vector<float> kt = input(o.heads * d, lk, o.seed + 1);
-  const std::vector<float> v = input(o.heads * lk, d, o.seed + 2);
+  // V [H*Lk, d], or by token [Lk, H*d].
+  const std::vector<float> v_in =
+      input(o.v_by_token ? lk : o.heads * lk, o.v_by_token ? o.heads * d : d, o.seed + 2);
+  auto v = [&](std::uint64_t h, std::uint64_t k, std::uint64_t e) {
+    return o.v_by_token ? v_in[k * o.heads * d + h * d + e] : v_in[(h * lk + k) * d + e];
+  };
   const double scale = o.scale ? *o.scale : 1.0 / std::sqrt(static_cast<double>(d));
   std::vector<float> out(o.heads * lq * d);
   std::vector<double> s(lk), acc(d);
   for (std::uint64_t h = 0; h < o.heads; ++h) {
     for (std::uint64_t q = 0; q < lq; ++q) {
-      const std::uint64_t keys = o.causal ? q + 1 : lk;
+      const std::uint64_t keys = o.causal ? lk - lq + q + 1 : lk;
       double max = -std::numeric_limits<double>::infinity();
       for (std::uint64_t k = 0; k < keys; ++k) {
         double dot = 0;
@@ -706,12 +802,19 @@ io::Array attention_reference(const AttentionOptions& o) {
         const double p = std::exp(s[k] - max);
         sum += p;
         for (std::uint64_t e = 0; e < d; ++e)
-          acc[e] += p * v[(h * lk + k) * d + e];
+          acc[e] += p * v(h, k, e);
       }
-      for (std::uint64_t e = 0; e < d; ++e)
-        out[(h * lq + q) * d + e] = static_cast<float>(acc[e] / sum);
+      for (std::uint64_t e = 0; e < d; ++e) {
+        const float value = static_cast<float>(acc[e] / sum);
+        if (o.transposed_out) {
+          out[(h * d + e) * lq + q] = value;
+        } else {
+          out[(h * lq + q) * d + e] = value;
+        }
+      }
     }
   }
+  if (o.transposed_out) return io::make_array(o.dtype, {o.heads * d, lq}, out);
   return io::make_array(o.dtype, {o.heads * lq, d}, out);
 }
 

@@ -45,15 +45,24 @@
 namespace trnsim::gen {
 
 struct AttentionOptions {
-  std::uint64_t seq = 0;                 // L, query length
-  std::uint64_t kv_seq = 0;              // Lk, key length; 0: the same as seq
-  std::uint64_t head_dim = 128;          // d
-  std::uint64_t heads = 1;               // H
-  std::uint32_t cores = 1;               // heads spread round-robin over this many cores
-  bool causal = false;                   // key k attends to query q only when k <= q
+  std::uint64_t seq = 0;         // L, query length
+  std::uint64_t kv_seq = 0;      // Lk, key length; 0: the same as seq
+  std::uint64_t head_dim = 128;  // d
+  std::uint64_t heads = 1;       // H
+  std::uint32_t cores = 1;       // heads spread round-robin over this many cores
+  // Key k attends to query q only when k <= q + (Lk - L): the queries are the last L of the
+  // Lk positions (Lk = L in self-attention; decode's new tokens after a KV cache).
+  bool causal = false;
   isa::DType dtype = isa::DType::kBf16;  // Q, K, V, P and O: bf16 or fp32
   std::optional<double> scale;           // default 1/sqrt(d)
   std::uint64_t seed = 1;                // QT: seed, KT: seed + 1, V: seed + 2
+  // V laid out by token, [Lk, H*d]: head h's values are columns h*d .. h*d+d-1, as a
+  // projection X Wv produces them (instead of V [H*Lk, d]).
+  bool v_by_token = false;
+  // O written transposed, OT [H*d, L] (instead of O [H*L, d]): head h's rows h*d .., one
+  // column per query, transposed by the tensor engine; the layout a following projection
+  // O Wo takes as its stationary operand. Needs d <= the PE's columns.
+  bool transposed_out = false;
 };
 
 struct AttentionPlan {

@@ -59,17 +59,23 @@ std::uint32_t param_count(NormKind kind) {
 
 // Byte layout of one buffer set, per partition.
 struct SlotLayout {
-  std::uint64_t x = 0, work = 0, y = 0, stats = 0, bytes = 0;
+  std::uint64_t x = 0, work = 0, y = 0, stats = 0, yt = 0, bytes = 0;
 };
 
-SlotLayout slot_layout(const NormOptions& o) {
+// Bytes per partition of one tile's transposed blocks, side by side (0 unless transposed).
+std::uint64_t yt_bytes(const NormOptions& o, std::uint32_t blocks, std::uint32_t tile_rows) {
+  return o.transposed ? std::uint64_t{blocks} * tile_rows * isa::dtype_bytes(o.dtype) : 0;
+}
+
+SlotLayout slot_layout(const NormOptions& o, std::uint64_t yt) {
   const std::uint64_t in = o.cols * isa::dtype_bytes(o.dtype);
   SlotLayout l;
   l.x = 0;
   l.work = align_up(in);
   l.y = l.work + align_up(o.cols * isa::dtype_bytes(kF32));
   l.stats = l.y + align_up(in);
-  l.bytes = l.stats + align_up(kStatWords * isa::dtype_bytes(kF32));
+  l.yt = l.stats + align_up(kStatWords * isa::dtype_bytes(kF32));
+  l.bytes = l.yt + align_up(yt);
   return l;
 }
 
@@ -126,8 +132,9 @@ std::vector<std::uint8_t> queue_range(std::uint32_t first, std::uint32_t count) 
 
 class NormEmitter {
  public:
-  NormEmitter(ProgramBuilder& b, const NormPlan& plan) : m_b(b), m_plan(plan), m_o(plan.options) {
-    m_layout = slot_layout(m_o);
+  NormEmitter(ProgramBuilder& b, const NormPlan& plan, const config::SystemConfig& cfg)
+      : m_b(b), m_plan(plan), m_o(plan.options), m_bank_bytes(cfg.psum.bank_bytes) {
+    m_layout = slot_layout(m_o, yt_bytes(m_o, plan.t_blocks, plan.tile_rows));
   }
 
   void run(std::uint32_t x_tensor, std::uint32_t y_tensor, std::uint32_t gamma_tensor,
@@ -140,7 +147,10 @@ class NormEmitter {
       m_w.emplace_back(m_b.add_semaphore(fmt::format("w{}", s)));
       m_y.emplace_back(m_b.add_semaphore(fmt::format("y{}", s)));
       m_st.emplace_back(m_b.add_semaphore(fmt::format("st{}", s)));
+      if (m_o.transposed) m_yt.emplace_back(m_b.add_semaphore(fmt::format("yt{}", s)));
     }
+    for (std::uint32_t b = 0; b < m_plan.t_banks; ++b)
+      m_tp.emplace_back(m_b.add_semaphore(fmt::format("tp{}", b)));
     const std::uint32_t params = param_count(m_o.kind);
     if (params >= 1) m_gamma_sem = m_b.add_semaphore("gamma_in");
     if (params >= 2) m_beta_sem = m_b.add_semaphore("beta_in");
@@ -277,10 +287,74 @@ class NormEmitter {
   }
 
   void store(const Tile& t) {
+    if (m_o.transposed) {
+      store_transposed(t);
+      return;
+    }
     GuardedBuffer& yb = m_y[t.slot];
     m_b.emit({Engine::kDma, next(m_plan.store_queues, m_store_turn)}, Opcode::kCopy,
              {op(m_b.slice(m_y_tensor, t.row, t.row + t.rows, 0, m_o.cols)), op(y(t.slot, t.rows))},
              {{yb.read()}, {yb.semaphore()}});
+  }
+
+  // YT[c0:c0+w, rows of the tile] for each block of w columns of y: the tensor engine
+  // transposes the blocks into a PSUM bank (several per bank, side by side), the scalar
+  // engine (the least busy one in every kind) copies each bank's blocks to the tile's yt
+  // area, and one DMA per block stores them. Blocks of a bank share one copy when they have
+  // the same width (all but a narrower last block of D).
+  void store_transposed(const Tile& t) {
+    GuardedBuffer &yb = m_y[t.slot], &ytb = m_yt[t.slot];
+    const std::uint32_t eb = isa::dtype_bytes(m_o.dtype);
+    auto width = [&](std::uint32_t block) {
+      return static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(m_plan.t_cols, m_o.cols - std::uint64_t{block} * m_plan.t_cols));
+    };
+    auto yt_at = [&](std::uint32_t block) {
+      return base(t.slot) + m_layout.yt + std::uint64_t{block} * t.rows * eb;
+    };
+    bool first_copy = true;
+    for (std::uint32_t g = 0; g < m_plan.t_blocks; g += m_plan.t_per_bank) {
+      const std::uint32_t n = std::min(m_plan.t_per_bank, m_plan.t_blocks - g);
+      const std::uint32_t bank_index = m_bank_turn++ % m_plan.t_banks;
+      GuardedBuffer& bank = m_tp[bank_index];
+      auto in_bank = [&](std::uint32_t j, std::uint32_t partitions, std::uint32_t elements) {
+        trace::Operand p = m_b.sbuf(partitions, 0, m_o.dtype, elements);
+        p.form = trace::OperandForm::kPsumOffset;
+        p.offset = std::uint64_t{bank_index} * m_bank_bytes + std::uint64_t{j} * t.rows * eb;
+        return p;
+      };
+      for (std::uint32_t j = 0; j < n; ++j) {
+        const std::uint32_t w = width(g + j);
+        const trace::Operand src =
+            m_b.sbuf(t.rows, base(t.slot) + m_layout.y + std::uint64_t{g + j} * m_plan.t_cols * eb,
+                     m_o.dtype, w);
+        m_b.emit({Engine::kPe}, Opcode::kTranspose, {op(in_bank(j, w, t.rows)), op(src)},
+                 {{yb.read(), j == 0 ? bank.write() : bank.accumulate()},
+                  {yb.semaphore(), bank.semaphore()}});
+      }
+      // Runs of blocks of equal width, one copy each.
+      for (std::uint32_t j = 0; j < n;) {
+        std::uint32_t e = j + 1;
+        while (e < n && width(g + e) == width(g + j))
+          ++e;
+        const std::uint32_t w = width(g + j);
+        m_b.emit({Engine::kAct}, Opcode::kTensorCopy,
+                 {op(m_b.sbuf(w, yt_at(g + j), m_o.dtype, (e - j) * t.rows)),
+                  op(in_bank(j, w, (e - j) * t.rows))},
+                 {{bank.read(), first_copy ? ytb.write() : ytb.accumulate()},
+                  {bank.semaphore(), ytb.semaphore()}});
+        first_copy = false;
+        j = e;
+      }
+    }
+    for (std::uint32_t b = 0; b < m_plan.t_blocks; ++b) {
+      const std::uint64_t c0 = std::uint64_t{b} * m_plan.t_cols;
+      const std::uint32_t w = width(b);
+      m_b.emit({Engine::kDma, next(m_plan.store_queues, m_store_turn)}, Opcode::kCopy,
+               {op(m_b.slice(m_y_tensor, c0, c0 + w, t.row, t.row + t.rows)),
+                op(m_b.sbuf(w, yt_at(b), m_o.dtype, t.rows))},
+               {{ytb.read()}, {ytb.semaphore()}});
+    }
   }
 
   // Statistics words are written and read by turns on several engines; every access but a
@@ -392,7 +466,9 @@ class NormEmitter {
   const NormOptions& m_o;
   SlotLayout m_layout;
   std::uint32_t m_x_tensor = 0, m_y_tensor = 0;
-  std::vector<GuardedBuffer> m_x, m_w, m_y, m_st;
+  std::vector<GuardedBuffer> m_x, m_w, m_y, m_st, m_yt, m_tp;
+  std::uint64_t m_bank_bytes = 0;
+  std::uint32_t m_bank_turn = 0;
   std::uint32_t m_gamma_sem = trace::kNone, m_beta_sem = trace::kNone;
   std::int64_t m_gamma_dmas = 0, m_beta_dmas = 0;
   std::uint32_t m_load_turn = 0, m_store_turn = 0, m_param_turn = 0;
@@ -419,21 +495,46 @@ NormPlan plan_norm(const NormOptions& options, const config::SystemConfig& cfg) 
   const NormOptions& o = options;
   plan.tile_rows = cfg.sbuf.partitions;
   plan.tiles = static_cast<std::uint32_t>(ceil_div(o.rows, plan.tile_rows));
-  plan.slot_bytes = slot_layout(o).bytes;
+  if (o.transposed) {
+    // A block's columns become PSUM and SBUF partitions through the PE array's columns; a
+    // tile's rows, its PE rows.
+    plan.t_cols = std::min({cfg.tensor.cols, cfg.psum.partitions, cfg.sbuf.partitions});
+    if (plan.tile_rows > cfg.tensor.rows || plan.t_cols == 0) {
+      fail(o.kind, fmt::format("--transposed needs a tensor engine of at least {} rows (the "
+                               "partitions of a tile); config '{}' has {} rows and {} columns",
+                               plan.tile_rows, cfg.name, cfg.tensor.rows, cfg.tensor.cols));
+    }
+    plan.t_blocks = static_cast<std::uint32_t>(ceil_div(o.cols, plan.t_cols));
+    plan.t_per_bank = static_cast<std::uint32_t>(
+        cfg.psum.bank_bytes / (std::uint64_t{plan.tile_rows} * isa::dtype_bytes(o.dtype)));
+    if (plan.t_per_bank == 0 || cfg.psum.banks == 0) {
+      fail(o.kind,
+           fmt::format("--transposed needs PSUM banks of at least {} bytes (a block of "
+                       "{} {} values); config '{}' has {} banks of {}",
+                       plan.tile_rows * isa::dtype_bytes(o.dtype), plan.tile_rows,
+                       isa::dtype_name(o.dtype), cfg.name, cfg.psum.banks, cfg.psum.bank_bytes));
+    }
+    plan.t_per_bank = std::min(plan.t_per_bank, plan.t_blocks);
+    // Two banks: the tensor engine transposes into one while the other is copied out.
+    plan.t_banks = std::min<std::uint32_t>(2, cfg.psum.banks);
+  }
+  plan.slot_bytes = slot_layout(o, yt_bytes(o, plan.t_blocks, plan.tile_rows)).bytes;
   plan.param_bytes = param_count(o.kind) * align_up(o.cols * isa::dtype_bytes(o.dtype));
   const std::uint64_t sbuf = cfg.sbuf.bytes_per_partition;
   if (plan.slot_bytes + plan.param_bytes > sbuf) {
     // The largest D whose buffers fit: every term grows by at most its bytes per column.
     const std::uint64_t per_col = 2 * isa::dtype_bytes(o.dtype) + isa::dtype_bytes(kF32) +
-                                  param_count(o.kind) * isa::dtype_bytes(o.dtype);
+                                  param_count(o.kind) * isa::dtype_bytes(o.dtype) +
+                                  (o.transposed ? isa::dtype_bytes(o.dtype) : 0);
     fail(o.kind,
          fmt::format("cols={} does not fit SBUF: one tile's buffers (x and y in {}, an fp32 "
-                     "work row{}) need {} bytes per partition, and config '{}' has {}; at most "
+                     "work row{}{}) need {} bytes per partition, and config '{}' has {}; at most "
                      "about {} cols fit",
                      o.cols, isa::dtype_name(o.dtype),
                      param_count(o.kind) == 0   ? ""
                      : param_count(o.kind) == 1 ? ", a gamma row"
                                                 : ", gamma and beta rows",
+                     o.transposed ? ", a transposed copy of y" : "",
                      plan.slot_bytes + plan.param_bytes, cfg.name, sbuf,
                      (sbuf - std::min(sbuf, 4 * kAlign + kStatWords * 4)) / per_col));
   }
@@ -448,7 +549,7 @@ NormPlan plan_norm(const NormOptions& options, const config::SystemConfig& cfg) 
   }
   // A Program numbers its instructions with 32 bits: at most 9 per tile, and far fewer than
   // 2 per partition for the parameters.
-  const double instructions = 9.0 * plan.tiles + 2.0 * plan.tile_rows;
+  const double instructions = (9.0 + 3.0 * plan.t_blocks) * plan.tiles + 2.0 * plan.tile_rows;
   if (instructions > static_cast<double>(std::numeric_limits<std::uint32_t>::max())) {
     fail(o.kind, fmt::format("{} rows need {:.0f} instructions, more than a trace can hold", o.rows,
                              instructions));
@@ -491,12 +592,13 @@ trace::Program norm(const NormOptions& options, const config::SystemConfig& cfg)
   const std::uint32_t gamma = params >= 1 ? tensor("gamma", 1, options.seed + 1) : trace::kNone;
   const std::uint32_t beta = params >= 2 ? tensor("beta", 1, options.seed + 2) : trace::kNone;
   trace::TensorDecl yt;
-  yt.name = "Y";
+  yt.name = options.transposed ? "YT" : "Y";
   yt.dtype = options.dtype;
-  yt.shape = {options.rows, options.cols};
+  yt.shape = options.transposed ? std::vector<std::uint64_t>{options.cols, options.rows}
+                                : std::vector<std::uint64_t>{options.rows, options.cols};
   yt.output = true;
   const std::uint32_t y = b.add_tensor(std::move(yt));
-  NormEmitter(b, plan).run(x, y, gamma, beta);
+  NormEmitter(b, plan, cfg).run(x, y, gamma, beta);
   return b.take();
 }
 
@@ -515,12 +617,19 @@ trace::Program rmsnorm(NormOptions options, const config::SystemConfig& cfg) {
 
 std::string describe(const NormPlan& plan) {
   const NormOptions& o = plan.options;
-  return fmt::format(
+  std::string out = fmt::format(
       "{} {}x{} {}: {} tiles of {} rows, {} buffer sets of {} B + {} B of parameters per "
       "partition, DMA queues {}/{}/{} (X/Y/params)\n",
       norm_name(o.kind), o.rows, o.cols, isa::dtype_name(o.dtype), plan.tiles, plan.tile_rows,
       plan.slots, plan.slot_bytes, plan.param_bytes, plan.load_queues.size(),
       plan.store_queues.size(), plan.param_queues.size());
+  if (o.transposed) {
+    out += fmt::format(
+        "  written transposed as YT: {} blocks of {} columns per tile, {} per PSUM bank, {} "
+        "banks\n",
+        plan.t_blocks, plan.t_cols, plan.t_per_bank, plan.t_banks);
+  }
+  return out;
 }
 
 io::Array norm_reference(const NormOptions& o) {
@@ -575,7 +684,12 @@ io::Array norm_reference(const NormOptions& o) {
       }
     }
   }
-  return io::make_array(o.dtype, {o.rows, d}, y);
+  if (!o.transposed) return io::make_array(o.dtype, {o.rows, d}, y);
+  std::vector<float> yt(y.size());
+  for (std::uint64_t r = 0; r < o.rows; ++r)
+    for (std::uint64_t c = 0; c < d; ++c)
+      yt[c * o.rows + r] = y[r * d + c];
+  return io::make_array(o.dtype, {d, o.rows}, yt);
 }
 
 }  // namespace trnsim::gen

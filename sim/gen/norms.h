@@ -38,6 +38,11 @@ struct NormOptions {
   isa::DType dtype = isa::DType::kBf16;  // X, gamma, beta and Y: bf16 or fp32
   double eps = 1e-5;                     // layernorm and rmsnorm: added to the variance
   std::uint64_t seed = 1;                // X: seed, gamma: seed + 1, beta: seed + 2
+  // Write the result transposed, as YT [D, R] instead of Y [R, D]: each tile's y is
+  // transposed by the tensor engine in blocks of up to PE-columns columns, into PSUM, copied
+  // to SBUF (act) and stored one block at a time. For a consumer that contracts over D
+  // (a GEMM's moving operand), which then needs no transpose of its own.
+  bool transposed = false;
 };
 
 struct NormPlan {
@@ -51,6 +56,12 @@ struct NormPlan {
   std::vector<std::uint8_t> load_queues;   // X tiles, in turn
   std::vector<std::uint8_t> store_queues;  // Y tiles, in turn
   std::vector<std::uint8_t> param_queues;  // gamma and beta rows, in turn
+  // transposed: columns per transposed block (the PE's columns, at most the partitions),
+  // blocks per tile, blocks per PSUM bank, and PSUM banks in rotation.
+  std::uint32_t t_cols = 0;
+  std::uint32_t t_blocks = 0;
+  std::uint32_t t_per_bank = 0;
+  std::uint32_t t_banks = 0;
 };
 
 // Validates the options against `cfg` and chooses tiles, buffers and queues. Throws

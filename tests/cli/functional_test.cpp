@@ -368,3 +368,92 @@ TEST_CASE("functional attention matches its reference") {
                 3);
   }
 }
+
+// A generated Llama decoder layer (gen llama-layer: prefill of 128 tokens, and decode of
+// one token after 256 cached), run functionally and compared with its --reference, which
+// computes every stage in double from the same inputs and rounds to bf16 wherever the trace
+// stores a tensor in HBM (H1T, Q, K, V, the attention output, A Wo, X2, H2T, the MLP's h and
+// Y, OUT). The two therefore differ only where a stage's fp32 result and its exact value
+// round to neighbouring bf16 values (one step, 2^-8 relative), plus the attention's P in
+// bf16 (2^-8 relative, item 1 of the attention test above). Such one-step differences in an
+// intermediate pass on to every later stage: through the residual adds unchanged, through
+// RMS norm scaled by 1/rms(X2), and through the SwiGLU MLP, whose output (rms ~250 here,
+// uniform [-1, 1) weights) is ~100 times its input's scale. With about 2^-8 of a step's
+// size moving each of a few percent of the D = 256 or F = 512 terms of a sum, at random
+// signs, the error reaching OUT is about 2^-8 * 250 * sqrt(0.05 * 512) ~ 5 in the worst
+// elements; measured over seeds 1-3: at most 8 (3.4 % of OUT's RMS) and 0.7 % of the RMS on
+// average. So atol = 12 (5 % of the RMS) and rtol = 2^-6 (two bf16 steps, for the final
+// rounding of both sides); a wrong stage moves OUT by its whole scale, and another seed's
+// reference is rejected.
+TEST_CASE("functional Llama layers (prefill and decode) match their references") {
+  struct Case {
+    std::vector<std::string> shape;
+    std::string elements;
+  };
+  const Case cases[] = {
+      {{"--tokens", "128"}, "32768"},
+      {{"--tokens", "1", "--decode", "--cache", "256"}, "256"},
+  };
+  for (const Case& c : cases) {
+    INFO(fmt::format("{}", fmt::join(c.shape, " ")));
+    TempDir dir;
+    const std::string trace = dir.file("layer.trn");
+    std::vector<std::string> gen = {"gen",         "llama-layer",   "--hidden", "256",    "--heads",
+                                    "2",           "--ffn",         "512",      "--seed", "1",
+                                    "--reference", dir.file("ref"), "-o",       trace};
+    gen.insert(gen.end(), c.shape.begin(), c.shape.end());
+    expect_ok(gen);
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/OUT.npy"), dir.file("ref/OUT.npy"), "--rtol", "0.015625",
+               "--atol", "12"},
+              {fmt::format("mismatches:     0 of {}", c.elements)});
+    gen[9] = "2";  // --seed
+    gen[11] = dir.file("other");
+    gen[13] = dir.file("other.trn");
+    expect_ok(gen);
+    expect_exit({"compare", dir.file("out/OUT.npy"), dir.file("other/OUT.npy"), "--rtol",
+                 "0.015625", "--atol", "12"},
+                3);
+  }
+}
+
+// gen attention's layouts for gen llama-layer (V by token, O transposed, the queries after
+// 512 earlier keys), with the tolerances derived for bf16 above: the same arithmetic, only
+// the addresses and one exact transpose differ.
+TEST_CASE("functional attention with V by token, O transposed and a causal offset") {
+  TempDir dir;
+  const std::string trace = dir.file("attn.trn");
+  expect_ok({"gen",        "attention", "--seq",       "256",           "--kv-seq",
+             "768",        "--heads",   "2",           "--cores",       "2",
+             "--head-dim", "64",        "--causal",    "--v-by-token",  "--transposed-out",
+             "--seed",     "4",         "--reference", dir.file("ref"), "-o",
+             trace});
+  expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+  expect_ok({"compare", dir.file("out/OT.npy"), dir.file("ref/OT.npy"), "--rtol", "0.01", "--atol",
+             "0.02"},
+            {"mismatches:     0 of 32768"});
+}
+
+// Several heads on one core, two key blocks each (and, causal, a group of two query tiles
+// whose first ends on a block boundary): the K/V loads that the front of a later step emits
+// ahead must not take the buffer whose block an earlier step's P V still reads (there were
+// too few K/V buffers for one-tile groups: P V read the next head's block).
+TEST_CASE("functional attention: several heads per core with two key blocks each") {
+  const std::vector<std::vector<std::string>> shapes = {
+      {"--seq", "128", "--kv-seq", "1024", "--heads", "3"},
+      {"--seq", "256", "--kv-seq", "640", "--heads", "2", "--causal"},
+  };
+  for (const std::vector<std::string>& shape : shapes) {
+    INFO(fmt::format("{}", fmt::join(shape, " ")));
+    TempDir dir;
+    const std::string trace = dir.file("attn.trn");
+    std::vector<std::string> gen = {"gen", "attention",   "--head-dim",    "64", "--seed",
+                                    "4",   "--reference", dir.file("ref"), "-o", trace};
+    gen.insert(gen.end(), shape.begin(), shape.end());
+    expect_ok(gen);
+    expect_ok({"run", "--functional", "--dump-outputs", dir.file("out"), trace});
+    expect_ok({"compare", dir.file("out/O.npy"), dir.file("ref/O.npy"), "--rtol", "0.01", "--atol",
+               "0.02"},
+              {"mismatches:     0 of"});
+  }
+}

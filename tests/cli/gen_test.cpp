@@ -170,8 +170,43 @@ TEST_CASE("gen attention: the trace passes check, bad options exit 2") {
               {"seq=200 and kv-seq=200 must be multiples of 128"});
   expect_exit({"gen", "attention", "--seq", "256", "--dtype", "fp16"}, 2,
               {"dtype fp16 is not supported (one of: bf16, fp32)"});
-  expect_exit({"gen", "attention", "--seq", "256", "--kv-seq", "512", "--causal"}, 2,
-              {"causal attention needs kv-seq equal to seq"});
+  expect_exit({"gen", "attention", "--seq", "512", "--kv-seq", "256", "--causal"}, 2,
+              {"causal attention needs kv-seq >= seq"});
   expect_exit({"gen", "attention", "--seq", "256", "--scale", "0"}, 2,
               {"scale must be a finite number > 0, got 0"});
+}
+
+TEST_CASE("gen llama-layer: the trace passes check, bad options exit 2") {
+  TempDir dir;
+  const std::string trace = dir.file("layer.trn");
+  expect_exit({"gen", "llama-layer", "--tokens", "200", "--hidden", "256", "--heads", "2", "--ffn",
+               "512", "--cores", "2", "-v", "-o", trace},
+              0, {"llama-layer prefill T=200 (attention padded to 256)", "attn: attention H=2"});
+  expect_ok({"check", trace}, {"no data race, no deadlock"});
+  const std::string decode = dir.file("decode.trn");
+  expect_ok({"gen", "llama-layer", "--tokens", "1", "--hidden", "256", "--heads", "2", "--ffn",
+             "512", "--decode", "--cache", "256", "-o", decode});
+  expect_ok({"check", decode}, {"no data race, no deadlock"});
+  expect_exit(
+      {"gen", "llama-layer", "--tokens", "16", "--hidden", "256", "--heads", "3", "--ffn", "512"},
+      2, {"--hidden 256 does not split into 3 heads"});
+  expect_exit({"gen", "llama-layer", "--tokens", "1", "--hidden", "256", "--heads", "2", "--ffn",
+               "512", "--decode", "--cache", "100"},
+              2, {"--cache 100 must be a multiple of 128"});
+  expect_exit(
+      {"gen", "llama-layer", "--tokens", "16", "--hidden", "1024", "--heads", "2", "--ffn", "512"},
+      2, {"stage 'attn': a transposed O needs head-dim <= 128"});
+}
+
+TEST_CASE("gen rmsnorm --transposed and gen attention's layouts: the traces pass check") {
+  TempDir dir;
+  const std::string norm = dir.file("norm.trn");
+  expect_exit(
+      {"gen", "rmsnorm", "--rows", "200", "--cols", "384", "--transposed", "-v", "-o", norm}, 0,
+      {"written transposed as YT: 3 blocks of 128 columns per tile"});
+  expect_ok({"check", norm}, {"no data race, no deadlock"});
+  const std::string attn = dir.file("attn.trn");
+  expect_ok({"gen", "attention", "--seq", "128", "--kv-seq", "384", "--heads", "2", "--causal",
+             "--v-by-token", "--transposed-out", "-o", attn});
+  expect_ok({"check", attn}, {"no data race, no deadlock"});
 }

@@ -27,6 +27,8 @@ struct AttnCase {
   std::uint32_t cores;
   bool causal;
   isa::DType dtype = isa::DType::kBf16;
+  bool v_by_token = false;
+  bool transposed_out = false;
 
   config::SystemConfig make_config() const {
     return config == "tiny" ? tiny_config() : trn2_config();
@@ -40,12 +42,17 @@ struct AttnCase {
     o.cores = cores;
     o.causal = causal;
     o.dtype = dtype;
+    o.v_by_token = v_by_token;
+    o.transposed_out = transposed_out;
     return o;
   }
   std::string name() const {
-    return fmt::format("attention L={} Lk={} d={} H={} cores={}{} {} on {}", seq, kv_seq, head_dim,
-                       heads, cores, causal ? " causal" : "", isa::dtype_name(dtype), config);
+    return fmt::format("attention L={} Lk={} d={} H={} cores={}{} {}{}{} on {}", seq, kv_seq,
+                       head_dim, heads, cores, causal ? " causal" : "", isa::dtype_name(dtype),
+                       v_by_token ? " V by token" : "", transposed_out ? " O transposed" : "",
+                       config);
   }
+  std::string out() const { return transposed_out ? "OT" : "O"; }
 };
 
 Generated generate(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
@@ -56,7 +63,8 @@ Generated generate(const gen::AttentionOptions& o, const config::SystemConfig& c
 // every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
                           const std::vector<std::uint32_t>& expected) {
-  return first_interleaving_failure(p, cfg, "O", expected, "differs from program order", false);
+  const std::string out = p.find_tensor("O") != trace::kNone ? "O" : "OT";
+  return first_interleaving_failure(p, cfg, out, expected, "differs from program order", false);
 }
 
 std::string error_of(const gen::AttentionOptions& o, const config::SystemConfig& cfg) {
@@ -73,6 +81,11 @@ const AttnCase kCases[] = {
     // two tiles sharing each K/V load, two blocks (512 + 128) per tile
     {"trn2", 256, 640, 16, 1, 1, false},
     {"trn2", 384, 0, 64, 3, 2, true},  // causal groups of two tiles and one, three heads
+    // The layouts of gen llama-layer: V by token, O transposed, queries after a KV cache
+    // (causal with kv-seq > seq), on two cores.
+    {"tiny", 32, 64, 16, 2, 2, true, isa::DType::kBf16, true, true},
+    {"trn2", 128, 384, 128, 2, 1, true, isa::DType::kBf16, true, true},
+    {"trn2", 256, 0, 64, 2, 1, false, isa::DType::kBf16, true, false},
 };
 
 }  // namespace
@@ -106,7 +119,8 @@ TEST_CASE("attention: no race, no deadlock, O written once and as program order 
     const Generated g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
-    const std::uint32_t out = g.parsed.find_tensor("O");
+    const std::uint32_t out = g.parsed.find_tensor(c.out());
+    REQUIRE(out != trace::kNone);
     for (std::uint32_t w : ordered.writes[out])
       REQUIRE(w == 1);
     const std::string failure = first_failure(g.parsed, cfg, ordered.tensors[out]);
@@ -119,19 +133,20 @@ TEST_CASE("attention: removing a guarding wait is caught") {
   // buffer is reused. trn2: two tiles sharing each of four K/V loads (three buffers), three
   // steps in flight.
   for (const AttnCase& c :
-       {AttnCase{"tiny", 32, 640, 16, 1, 1, false}, AttnCase{"trn2", 256, 2048, 16, 1, 1, false}}) {
+       {AttnCase{"tiny", 32, 640, 16, 1, 1, false}, AttnCase{"trn2", 256, 2048, 16, 1, 1, false},
+        AttnCase{"tiny", 32, 640, 16, 1, 1, true, isa::DType::kBf16, true, true}}) {
     INFO(c.name());
     const config::SystemConfig cfg = c.make_config();
     const Generated g = generate(c.options(), cfg);
     const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
     REQUIRE(ordered.error.empty());
-    const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("O")];
+    const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor(c.out())];
     REQUIRE(first_failure(g.parsed, cfg, expected).empty());
     struct Mutant {
       std::string what;
       std::function<bool(const std::string&)> pick;
     };
-    const Mutant mutants[] = {
+    std::vector<Mutant> mutants = {
         {"a K/V load into a buffer still being read",
          [](const std::string& line) {
            return starts_with(line, "dma.") && has(line, "copy sbuf");
@@ -153,6 +168,15 @@ TEST_CASE("attention: removing a guarding wait is caught") {
          }},
         {"the division by l", [](const std::string& line) { return has(line, "op0=div"); }},
     };
+    if (c.transposed_out) {
+      // The transpose of O into its bank, and the copy of O^T out of it.
+      mutants.push_back({"the transpose of O", [](const std::string& line) {
+                           return has(line, "pe:     transpose") && has(line, "o_sb");
+                         }});
+      mutants.push_back({"the copy of O^T to SBUF", [](const std::string& line) {
+                           return starts_with(line, "act:") && has(line, "tensor_copy");
+                         }});
+    }
     for (const Mutant& m : mutants) {
       INFO("removed the wait of ", m.what);
       const std::string text = without_wait(g.text, m.pick);
@@ -185,9 +209,17 @@ TEST_CASE("attention: invalid options are InputErrors that say what is wrong") {
   CHECK(has(error_of(o, cfg), "scale must be a finite number > 0, got -1"));
   o.scale.reset();
   o.causal = true;
+  o.kv_seq = 128;
+  CHECK(has(error_of(o, cfg), "causal attention needs kv-seq >= seq"));
   o.kv_seq = 512;
-  CHECK(has(error_of(o, cfg), "causal attention needs kv-seq equal to seq"));
+  CHECK(error_of(o, cfg).empty());  // the queries are the last 256 positions
   o.kv_seq = 0;
+  o.kv_seq = 0;
+  o.transposed_out = true;
+  o.head_dim = 256;
+  CHECK(has(error_of(o, cfg), "a transposed O needs head-dim <= 128"));
+  o.head_dim = 64;
+  o.transposed_out = false;
   o.cores = 9;
   CHECK(has(error_of(o, cfg), "cores=9 is out of range: config 'trn2' has 8 cores per chip"));
   o.cores = 8;

@@ -28,6 +28,7 @@ struct NormCase {
   std::string config;  // "trn2" or "tiny"
   std::uint64_t rows, cols;
   isa::DType dtype = isa::DType::kBf16;
+  bool transposed = false;
 
   config::SystemConfig make_config() const {
     return config == "tiny" ? tiny_config() : trn2_config();
@@ -38,12 +39,14 @@ struct NormCase {
     o.rows = rows;
     o.cols = cols;
     o.dtype = dtype;
+    o.transposed = transposed;
     return o;
   }
   std::string name(gen::NormKind kind) const {
-    return fmt::format("{} {}x{} {} on {}", gen::norm_name(kind), rows, cols,
-                       isa::dtype_name(dtype), config);
+    return fmt::format("{} {}x{} {}{} on {}", gen::norm_name(kind), rows, cols,
+                       isa::dtype_name(dtype), transposed ? " transposed" : "", config);
   }
+  std::string out() const { return transposed ? "YT" : "Y"; }
 };
 
 Generated generate(const gen::NormOptions& o, const config::SystemConfig& cfg) {
@@ -53,8 +56,9 @@ Generated generate(const gen::NormOptions& o, const config::SystemConfig& cfg) {
 // The first error of any interleaving, or a Y different from program order's; empty when
 // every run is right.
 std::string first_failure(const trace::Program& p, const config::SystemConfig& cfg,
-                          const std::vector<std::uint32_t>& expected) {
-  return first_interleaving_failure(p, cfg, "Y", expected, "differs from program order", false);
+                          const std::vector<std::uint32_t>& expected,
+                          const std::string& tensor = "Y") {
+  return first_interleaving_failure(p, cfg, tensor, expected, "differs from program order", false);
 }
 
 std::string error_of(const gen::NormOptions& o, const config::SystemConfig& cfg) {
@@ -68,6 +72,10 @@ const NormCase kCases[] = {
     {"tiny", 48, 200, isa::DType::kFp32},  // fp32 rows
     {"trn2", 300, 96},                     // 128-row tiles, a partial last
     {"tiny", 40, 1000},  // long rows: 2 buffer sets (softmax) or 1, so no skewed stages
+    // Written transposed: 3 tiles (a partial last) of 3 blocks of 16 columns (a partial
+    // last), 3 blocks per PSUM bank; on trn2 two tiles (a partial last) of 3 full blocks.
+    {"tiny", 40, 40, isa::DType::kBf16, true},
+    {"trn2", 200, 384, isa::DType::kBf16, true},
 };
 
 }  // namespace
@@ -102,10 +110,11 @@ TEST_CASE("norms: no race, no deadlock, Y written once and as program order comp
       const Generated g = generate(c.options(kind), cfg);
       const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
       REQUIRE_MESSAGE(ordered.error.empty(), ordered.error);
-      const std::uint32_t y = g.parsed.find_tensor("Y");
+      const std::uint32_t y = g.parsed.find_tensor(c.out());
+      REQUIRE(y != trace::kNone);
       for (std::uint32_t w : ordered.writes[y])
         REQUIRE(w == 1);
-      const std::string failure = first_failure(g.parsed, cfg, ordered.tensors[y]);
+      const std::string failure = first_failure(g.parsed, cfg, ordered.tensors[y], c.out());
       CHECK_MESSAGE(failure.empty(), failure);
     }
   }
@@ -236,5 +245,38 @@ TEST_CASE("norms: the largest row that fits is accepted, one more column is refu
     CHECK(has(error_of(o, cfg), "does not fit SBUF"));
     // At least 8 Ki bf16 columns fit on trn2 for every kind.
     CHECK(lo >= 8192);
+  }
+}
+
+TEST_CASE("norms: removing a wait of the transposed store is caught") {
+  // 7 tiles of 16 rows, 3 blocks of 16 columns each, in 2 PSUM banks used in turn.
+  const NormCase c{"tiny", 100, 48, isa::DType::kBf16, true};
+  const config::SystemConfig cfg = c.make_config();
+  const Generated g = generate(c.options(gen::NormKind::kRmsNorm), cfg);
+  const InterpretResult ordered = interpret(g.parsed, cfg, Policy::kProgramOrder);
+  REQUIRE(ordered.error.empty());
+  const std::vector<std::uint32_t> expected = ordered.tensors[g.parsed.find_tensor("YT")];
+  REQUIRE(first_failure(g.parsed, cfg, expected, "YT").empty());
+  struct Mutant {
+    std::string what;
+    std::function<bool(const std::string&)> pick;
+  };
+  const Mutant mutants[] = {
+      {"a transpose into a PSUM bank still being copied out",
+       [](const std::string& line) { return starts_with(line, "pe:") && has(line, "transpose"); }},
+      {"the copy of a bank to SBUF",
+       [](const std::string& line) {
+         return starts_with(line, "act:") && has(line, "tensor_copy");
+       }},
+      {"a store of a block", [](const std::string& line) { return has(line, "copy hbm:YT"); }},
+  };
+  for (const Mutant& m : mutants) {
+    INFO("removed the wait of ", m.what);
+    const std::string text = without_wait(g.text, m.pick);
+    REQUIRE(text != g.text);
+    const std::string failure =
+        first_failure(trace::parse_trace(text, "mutated.trn"), cfg, expected, "YT");
+    MESSAGE(m.what, " -> ", failure);
+    CHECK(!failure.empty());
   }
 }
