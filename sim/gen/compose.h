@@ -15,6 +15,9 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "common/diagnostic.h"
 #include "trace/program.h"
 
 namespace trnsim::gen {
@@ -60,6 +63,21 @@ struct AppendMap {
 // must have identical declarations and are shared; std::logic_error otherwise.
 AppendMap append(trace::Program& into, const trace::Program& from,
                  const AppendOptions& options = {});
+
+// Runs `f`, which calls another generator, and reports that generator's InputError as one of
+// the composing generator: file `file`, line 0, the message prefixed with `part` (the part
+// of the composition that the refused options belong to).
+template <typename F>
+auto as_part_of(const std::string& file, std::string_view part, F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const InputError& e) {
+    std::string message;
+    for (const auto& d : e.diagnostics().items())
+      message += (message.empty() ? "" : "; ") + d.message;
+    throw InputError(file, 0, 0, fmt::format("{}: {}", part, message));
+  }
+}
 
 // The sum of `post += N` values to each semaphore of `program` (index = semaphore).
 std::vector<std::int64_t> posted_totals(const trace::Program& program);

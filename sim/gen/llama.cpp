@@ -8,6 +8,7 @@
 #include "common/diagnostic.h"
 #include "functional/random_init.h"
 #include "gen/attention.h"
+#include "gen/compose.h"
 #include "gen/gemm.h"
 #include "gen/mlp.h"
 #include "gen/norms.h"
@@ -27,14 +28,7 @@ constexpr const char* kFile = "gen llama-layer";
 // Runs `f`, reporting a stage generator's InputError as one of the layer naming the stage.
 template <typename F>
 auto in_stage(std::string_view stage, F f) {
-  try {
-    return f();
-  } catch (const InputError& e) {
-    std::string message;
-    for (const auto& d : e.diagnostics().items())
-      message += (message.empty() ? "" : "; ") + d.message;
-    fail(fmt::format("stage '{}': {}", stage, message));
-  }
+  return as_part_of(kFile, fmt::format("stage '{}'", stage), f);
 }
 
 GemmOptions gemm_options(const LlamaOptions& o, std::uint64_t m, std::uint64_t n) {

@@ -56,14 +56,7 @@ constexpr const char* kFile = "gen tp-gemm";
 // Runs `f`, reporting another generator's InputError as one of tp-gemm naming `what`.
 template <typename F>
 auto as_tp_gemm(std::string_view what, F f) {
-  try {
-    return f();
-  } catch (const InputError& e) {
-    std::string message;
-    for (const auto& d : e.diagnostics().items())
-      message += (message.empty() ? "" : "; ") + d.message;
-    fail(fmt::format("{}: {}", what, message));
-  }
+  return as_part_of(kFile, what, f);
 }
 
 GemmOptions chunk_gemm(const TpGemmOptions& o, std::uint64_t chunk_rows, std::uint64_t k) {
