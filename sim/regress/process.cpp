@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fcntl.h>
@@ -27,7 +29,8 @@ ProcessResult run_process(const std::filesystem::path& program,
                           const std::vector<std::string>& args,
                           const std::filesystem::path& stdout_file,
                           const std::filesystem::path& stderr_file,
-                          std::chrono::steady_clock::time_point deadline) {
+                          std::chrono::steady_clock::time_point deadline,
+                          const std::filesystem::path& cwd) {
   ProcessResult result;
   std::vector<std::string> argv_strings;
   argv_strings.push_back(program.string());
@@ -39,6 +42,7 @@ ProcessResult run_process(const std::filesystem::path& program,
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
@@ -78,6 +82,23 @@ std::string describe(const ProcessResult& r) {
   if (r.timed_out) return "timed out";
   if (r.signal != 0) return fmt::format("killed by signal {} ({})", r.signal, strsignal(r.signal));
   return fmt::format("exit status {}", r.exit_code);
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string tail_lines(const std::string& text, std::size_t lines) {
+  std::size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  for (std::size_t n = 0; n < lines && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return pos == 0 ? text : text.substr(pos + 1);
 }
 
 }  // namespace trnsim::regress

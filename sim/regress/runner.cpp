@@ -37,23 +37,6 @@ namespace {
 // Lines of a child's stderr quoted in a failure: enough for its diagnostics, not a flood.
 constexpr std::size_t kStderrLinesShown = 12;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string tail_lines(const std::string& text, std::size_t lines) {
-  std::size_t pos = text.size();
-  if (pos > 0 && text[pos - 1] == '\n') --pos;
-  for (std::size_t n = 0; n < lines && pos > 0; ++n) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) return text;
-  }
-  return pos == 0 ? text : text.substr(pos + 1);
-}
-
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
     s.replace(pos, from.size(), to);
@@ -123,7 +106,7 @@ class CaseRun {
     std::string message = fmt::format("{}: {}", name, describe(r));
     if (r.timed_out)
       message += fmt::format(" after {} s (the case's timeout)", m_case.timeout_seconds);
-    const std::string tail = tail_lines(read_file(err), kStderrLinesShown);
+    const std::string tail = tail_lines(read_text(err), kStderrLinesShown);
     if (!tail.empty()) message += "\n" + tail;
     error(message);
     throw Failed{};
@@ -134,7 +117,7 @@ class CaseRun {
     const int code = step(name, args);
     if (code == 0) return;
     std::string message = fmt::format("{}: exit status {}", name, code);
-    const std::string tail = tail_lines(read_file(m_dir / (name + ".err")), kStderrLinesShown);
+    const std::string tail = tail_lines(read_text(m_dir / (name + ".err")), kStderrLinesShown);
     if (!tail.empty()) message += "\n" + tail;
     error(message);
     throw Failed{};
@@ -168,7 +151,7 @@ class CaseRun {
       args.push_back(trace);
       required_step("run", args);
 
-      const nlohmann::json stats = nlohmann::json::parse(read_file(stats_file));
+      const nlohmann::json stats = nlohmann::json::parse(read_text(stats_file));
       m_result.measured = figures_from_stats(stats);
       if (const double bound = roofline_bound_seconds(stats); bound > 0)
         m_result.bound_factor = stats.at("seconds").get<double>() / bound;
@@ -203,13 +186,13 @@ class CaseRun {
                                    fmt::format("{}", m_case.reference.atol)});
       if (code == 0) continue;
       if (code == 3) {
-        const std::string report = read_file(m_dir / (name + ".out"));
+        const std::string report = read_text(m_dir / (name + ".out"));
         m_result.failures.push_back(fmt::format("functional: {} differs from the reference\n{}",
                                                 ref.filename().string(), report));
         continue;
       }
       error(fmt::format("{}: exit status {}\n{}", name, code,
-                        tail_lines(read_file(m_dir / (name + ".err")), kStderrLinesShown)));
+                        tail_lines(read_text(m_dir / (name + ".err")), kStderrLinesShown)));
       throw Failed{};
     }
   }
@@ -219,7 +202,7 @@ class CaseRun {
     const bool exists = fs::exists(path);
     if (exists) {
       try {
-        m_result.golden = figures_from_golden(nlohmann::json::parse(read_file(path)));
+        m_result.golden = figures_from_golden(nlohmann::json::parse(read_text(path)));
       } catch (const std::exception& e) {
         if (!m_settings.update_golden) {
           m_result.failures.push_back(fmt::format("golden {}: {}", path.string(), e.what()));

@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/diagnostic.h"
+#include "common/yaml_reader.h"
 
 namespace trnsim::regress {
 
@@ -25,18 +26,13 @@ namespace {
 // larger traces of a Debug build, short enough that a hang does not stall CI.
 constexpr double kDefaultTimeoutSeconds = 600;
 
-class Parser {
+class Parser : private YamlReader {
  public:
   Parser(std::string text, std::string file, fs::path dir)
-      : m_text(std::move(text)), m_file(std::move(file)), m_dir(std::move(dir)) {}
+      : YamlReader(std::move(text), std::move(file)), m_dir(std::move(dir)) {}
 
   Suite parse() {
-    YAML::Node root;
-    try {
-      root = YAML::Load(m_text);
-    } catch (const YAML::ParserException& e) {
-      fail(e.mark, fmt::format("YAML syntax error: {}", e.msg));
-    }
+    const YAML::Node root = load();
     if (!root.IsMap())
       fail(root.Mark(),
            "expected a map with 'cases' (and optionally 'golden_dir', 'tags', 'defaults')");
@@ -73,63 +69,6 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
-    if (mark.is_null() || mark.line < 0) throw InputError(m_file, 0, 0, message);
-    const auto line = static_cast<std::uint32_t>(mark.line + 1);
-    throw InputError(m_file, line, static_cast<std::uint32_t>(mark.column + 1), message,
-                     std::string(line_of(m_text, line)));
-  }
-
-  void expect_map(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsMap()) fail(node.Mark(), fmt::format("expected {}", what));
-  }
-
-  std::vector<YAML::Node> sequence(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsSequence()) fail(node.Mark(), fmt::format("expected {}", what));
-    return {node.begin(), node.end()};
-  }
-
-  std::string scalar(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsScalar()) fail(node.Mark(), fmt::format("expected {}", what));
-    return node.Scalar();
-  }
-
-  double number(const YAML::Node& node, const std::string& what) const {
-    const std::string text = scalar(node, what);
-    try {
-      std::size_t used = 0;
-      const double v = std::stod(text, &used);
-      if (used == text.size() && std::isfinite(v)) return v;
-    } catch (const std::exception&) {
-    }
-    fail(node.Mark(), fmt::format("expected {}, got '{}'", what, text));
-  }
-
-  double positive(const YAML::Node& node, const std::string& what) const {
-    const double v = number(node, what);
-    if (v <= 0) fail(node.Mark(), fmt::format("expected {} greater than 0, got {}", what, v));
-    return v;
-  }
-
-  bool boolean(const YAML::Node& node) const {
-    const std::string text = scalar(node, "true or false");
-    if (text == "true") return true;
-    if (text == "false") return false;
-    fail(node.Mark(), fmt::format("expected true or false, got '{}'", text));
-  }
-
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& known) const {
-    for (const auto& entry : map) {
-      const std::string key = entry.first.Scalar();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string message = fmt::format("unknown key '{}'", key);
-      const std::vector<std::string_view> views(known.begin(), known.end());
-      const std::string guess = closest_match(key, views);
-      if (!guess.empty()) message += fmt::format("; did you mean '{}'?", guess);
-      fail(entry.first.Mark(), message + fmt::format(" (keys: {})", fmt::join(known, ", ")));
-    }
-  }
-
   // A relative tolerance, or `exact` (0).
   double fraction(const YAML::Node& node) const {
     if (node.IsScalar() && node.Scalar() == "exact") return 0;
@@ -235,8 +174,6 @@ class Parser {
     return c;
   }
 
-  std::string m_text;
-  std::string m_file;
   fs::path m_dir;
 };
 
