@@ -254,13 +254,18 @@ void SvgChart::add_rect(double x0, double x1, double y0, double y1, const std::s
 
 void SvgChart::add_point(double x, double y, const std::string& color, const std::string& label) {
   constexpr double kRadius = 5;
-  m_body += fmt::format(
-      "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"1.5\">"
-      "{}</circle>\n",
-      coord(px(x)), coord(py(y)), kRadius, escape_xml(color), tooltip(label));
+  add_marker(x, y, color, kRadius, label);
   // Below and to the right: the one chart with points (the roofline) has them under a line.
   constexpr double kLabelDrop = 18;
   add_label(x, y, label, color, 8, kLabelDrop);
+}
+
+void SvgChart::add_marker(double x, double y, const std::string& color, double radius,
+                          const std::string& tooltip_text) {
+  m_body += fmt::format(
+      "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"1.5\">"
+      "{}</circle>\n",
+      coord(px(x)), coord(py(y)), radius, escape_xml(color), tooltip(tooltip_text));
 }
 
 void SvgChart::add_label(double x, double y, const std::string& text, const std::string& color,

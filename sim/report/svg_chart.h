@@ -71,6 +71,9 @@ class SvgChart {
                 const std::string& tooltip);
   // A filled circle marker with a text label below and to the right of it.
   void add_point(double x, double y, const std::string& color, const std::string& label);
+  // A filled circle of `radius` pixels, its tooltip the only text.
+  void add_marker(double x, double y, const std::string& color, double radius,
+                  const std::string& tooltip);
   // Text offset by (dx, dy) pixels from a data position; drawn to the left of the position
   // instead when it would run past the plot's right edge.
   void add_label(double x, double y, const std::string& text, const std::string& color,
