@@ -16,5 +16,6 @@ void add_gen_command(CLI::App& app, CliContext& ctx);      // cmd_gen.cpp
 void add_compare_command(CLI::App& app, CliContext& ctx);  // cmd_compare.cpp
 void add_report_command(CLI::App& app, CliContext& ctx);   // cmd_report.cpp
 void add_regress_command(CLI::App& app, CliContext& ctx);  // cmd_regress.cpp
+void add_sweep_command(CLI::App& app, CliContext& ctx);    // cmd_sweep.cpp
 
 }  // namespace trnsim::cli

@@ -56,6 +56,9 @@ std::optional<std::string> command_word_error(CLI::App& app, int argc, char** ar
   for (int i = 1; i <= argc; ++i) {
     const auto subs = level->get_subcommands([](CLI::App*) { return true; });
     if (subs.empty()) return std::nullopt;  // a leaf command: the rest are its arguments
+    // A command that takes arguments of its own as well as commands (`sweep SPEC`).
+    if (!level->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty())
+      return std::nullopt;
     std::vector<std::string> names;
     for (const auto* sub : subs)
       names.push_back(sub->get_name());
@@ -109,6 +112,7 @@ int run(int argc, char** argv) {
   cli::add_compare_command(app, ctx);
   cli::add_report_command(app, ctx);
   cli::add_regress_command(app, ctx);
+  cli::add_sweep_command(app, ctx);
 
   if (auto error = command_word_error(app, argc, argv)) {
     std::cerr << *error;
