@@ -25,8 +25,9 @@ PACKAGES=(
 )
 
 # Only `test` needs these: the browser tests (label browser) render the HTML report with
-# headless Chromium. The `run` quick start does not install a browser.
-TEST_PACKAGES=(chromium)
+# headless Chromium; the slurm tests run a sweep through a private single-node Slurm
+# (docs/slurm.md). The `run` quick start installs neither.
+TEST_PACKAGES=(chromium slurmctld slurmd slurm-client munge)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 2; }

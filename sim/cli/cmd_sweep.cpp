@@ -136,7 +136,7 @@ class SweepProgress {
         m_done(already),
         m_terminal(::isatty(STDERR_FILENO) == 1),
         m_start(now()),
-        m_last_line(m_start) {}
+        m_last_line(m_start - kRedrawSeconds) {}
 
   void finished(const Task& task, const Row& row) {
     ++m_done;
