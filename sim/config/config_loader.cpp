@@ -104,6 +104,10 @@ class Loader {
  public:
   SystemConfig load(const std::string& text, const std::string& file_name,
                     const std::vector<std::string>& overrides);
+  // load() in two halves: the file (and its bases), then the overrides and the checks. A
+  // copy of a Loader after start() finishes with other overrides without reading the file.
+  void start(const std::string& text, const std::string& file_name);
+  SystemConfig finish(const std::vector<std::string>& overrides);
 
  private:
   // Everything about the value being read that an error message needs.
@@ -170,8 +174,16 @@ class Loader {
 
 SystemConfig Loader::load(const std::string& text, const std::string& file_name,
                           const std::vector<std::string>& overrides) {
+  start(text, file_name);
+  return finish(overrides);
+}
+
+void Loader::start(const std::string& text, const std::string& file_name) {
   m_root_file = file_name;
   load_file(text, file_name);
+}
+
+SystemConfig Loader::finish(const std::vector<std::string>& overrides) {
   for (const auto& o : overrides)
     apply_override(o);
   if (!m_incomplete) check_consistency();
@@ -726,6 +738,21 @@ SystemConfig load_config(const std::string& path, const std::vector<std::string>
 SystemConfig load_config_text(const std::string& text, const std::string& file_name,
                               const std::vector<std::string>& overrides) {
   return Loader().load(text, file_name, overrides);
+}
+
+struct PreparedConfig::Loaded {
+  Loader loader;
+};
+
+PreparedConfig::PreparedConfig(const std::string& text, const std::string& file_name) {
+  auto loaded = std::make_shared<Loaded>();
+  loaded->loader.start(text, file_name);
+  m_loaded = std::move(loaded);
+}
+
+SystemConfig PreparedConfig::with(const std::vector<std::string>& overrides) const {
+  Loader copy = m_loaded->loader;
+  return copy.finish(overrides);
 }
 
 }  // namespace trnsim::config

@@ -5,6 +5,7 @@
 // Equality of configs is SystemConfig::operator== (config.h), which compares every field.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@ SystemConfig load_config(const std::string& path, const std::vector<std::string>
 // The same from text; `file_name` is used in messages and to resolve a relative `base:`.
 SystemConfig load_config_text(const std::string& text, const std::string& file_name,
                               const std::vector<std::string>& overrides = {});
+
+// A config file read once, then finished with many sets of overrides (a sweep's points):
+// with(o) equals load_config_text(text, file_name, o), errors of the file included, without
+// parsing the file again.
+class PreparedConfig {
+ public:
+  PreparedConfig(const std::string& text, const std::string& file_name);
+  SystemConfig with(const std::vector<std::string>& overrides) const;
+
+ private:
+  struct Loaded;
+  std::shared_ptr<const Loaded> m_loaded;
+};
 
 // The resolved config as YAML: every field, one comment per field saying what it means,
 // no `base:`. load_config_text reads it back to an equal config.

@@ -94,15 +94,14 @@ std::string read_text(const fs::path& file) {
 Resolution resolve(const Spec& spec, const fs::path& base_file) {
   check_parameters(spec);
   // The base is read once: points differ only in their overrides.
-  const std::string base_text = read_text(base_file);
+  const config::PreparedConfig base(read_text(base_file), base_file.string());
   Resolution out;
   for (const Point& point : enumerate(spec)) {
     ResolvedPoint rp;
     rp.point = point;
     rp.overrides = overrides(spec, point);
     try {
-      config::SystemConfig cfg =
-          config::load_config_text(base_text, base_file.string(), rp.overrides);
+      config::SystemConfig cfg = base.with(rp.overrides);
       rp.params = resolved_params(spec, point, cfg);
       rp.area = area_proxy(cfg, spec.area);
     } catch (const InputError& e) {

@@ -36,6 +36,29 @@ TEST_CASE("base: from text resolves relative to the given file name") {
   CHECK(cfg.chip.cores == 1);
 }
 
+TEST_CASE("PreparedConfig: each set of overrides gives what a fresh load gives, errors included") {
+  const std::string file = kGood + "/child.yaml";
+  const std::string text = "base: ../../../configs/tiny.yaml\nname: prepared\n";
+  const PreparedConfig prepared(text, file);
+  for (const std::vector<std::string>& overrides : {std::vector<std::string>{},
+                                                    {"dma.engines=2"},
+                                                    {"dma.engines=3", "tensor.clock_ghz=1.5"},
+                                                    {"dma.engines=2"}}) {
+    CAPTURE(overrides.size());
+    CHECK(prepared.with(overrides) == load_config_text(text, file, overrides));
+  }
+  // One point's bad value does not leak into the next.
+  std::string fresh;
+  try {
+    load_config_text(text, file, {"dma.engines=0"});
+  } catch (const InputError& e) {
+    fresh = e.what();
+  }
+  REQUIRE_FALSE(fresh.empty());
+  CHECK_THROWS_WITH_AS(prepared.with({"dma.engines=0"}), fresh.c_str(), InputError);
+  CHECK(prepared.with({}).dma.engines == load_config_text(text, file).dma.engines);
+}
+
 TEST_CASE("--set overrides: scalar, nested map, list, string, and later wins") {
   SystemConfig cfg = load_config(
       preset("trn2.yaml"), {"tensor.clock_ghz=2.0", "tensor.moving_columns_per_cycle.fp8=4",
