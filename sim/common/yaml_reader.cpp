@@ -63,6 +63,17 @@ bool YamlReader::boolean(const YAML::Node& node) const {
   fail(node.Mark(), fmt::format("expected true or false, got '{}'", text));
 }
 
+std::string YamlReader::config_reference(const YAML::Node& node,
+                                         const std::filesystem::path& dir) const {
+  const std::string text = scalar(node, "a preset name or a config file");
+  const bool is_path = text.find('/') != std::string::npos || text.ends_with(".yaml");
+  if (!is_path) return text;
+  const std::filesystem::path path = dir / text;
+  if (!std::filesystem::is_regular_file(path))
+    fail(node.Mark(), fmt::format("config file '{}' not found", path.string()));
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
 void YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string>& known) const {
   for (const auto& entry : map) {
     const std::string key = entry.first.Scalar();

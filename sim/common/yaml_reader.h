@@ -3,6 +3,7 @@
 // naming file:line:col, what was expected, and the source line.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ class YamlReader {
   double number(const YAML::Node& node, const std::string& what) const;
   double positive(const YAML::Node& node, const std::string& what) const;
   bool boolean(const YAML::Node& node) const;
+  // A config: a preset name (kept as it is), or a path (it has a '/' or ends in .yaml)
+  // relative to `dir`, made absolute; a path to no file is an error at the node.
+  std::string config_reference(const YAML::Node& node, const std::filesystem::path& dir) const;
   // Every key of `map` is one of `known`; an unknown key names the closest known one.
   void check_keys(const YAML::Node& map, const std::vector<std::string>& known) const;
 

@@ -88,17 +88,6 @@ class Parser : private YamlReader {
     return t;
   }
 
-  // A preset name, or a path (it has a '/' or ends in .yaml) relative to the suite.
-  std::string config(const YAML::Node& node) const {
-    const std::string text = scalar(node, "a preset name or a config file");
-    const bool is_path = text.find('/') != std::string::npos || text.ends_with(".yaml");
-    if (!is_path) return text;
-    const fs::path path = m_dir / text;
-    if (!fs::is_regular_file(path))
-      fail(node.Mark(), fmt::format("config file '{}' not found", path.string()));
-    return path.string();
-  }
-
   Case parse_case(const YAML::Node& node, const Case& defaults,
                   const std::vector<std::string>& known_tags) const {
     expect_map(node, "a case: a map with 'name', 'config' and 'trace' or 'gen'");
@@ -114,7 +103,7 @@ class Parser : private YamlReader {
       fail(node["name"].Mark(),
            fmt::format("case name '{}' must be letters, digits, '.', '_' or '-'", c.name));
     if (!node["config"]) fail(node.Mark(), fmt::format("case '{}' needs a 'config'", c.name));
-    c.config = config(node["config"]);
+    c.config = config_reference(node["config"], m_dir);
     if (const YAML::Node set = node["set"]) {
       expect_map(set, "a map of config key to value, as --set KEY=VALUE");
       for (const auto& entry : set)

@@ -67,7 +67,7 @@ class Parser : private YamlReader {
       spec.name = fs::path(file()).stem().string();
     }
     if (!root["base"]) fail(root.Mark(), "missing 'base': expected a preset name or config file");
-    spec.base = config(root["base"]);
+    spec.base = config_reference(root["base"], m_dir);
     spec.base_line = line_of(root["base"]);
     if (const YAML::Node params = root["parameters"]) {
       expect_map(params, "a map of dotted config path to a list of values or a range");
@@ -115,17 +115,6 @@ class Parser : private YamlReader {
   }
 
  private:
-  // A preset name, or a path (it has a '/' or ends in .yaml) relative to the spec.
-  std::string config(const YAML::Node& node) const {
-    const std::string text = scalar(node, "a preset name or a config file");
-    const bool is_path = text.find('/') != std::string::npos || text.ends_with(".yaml");
-    if (!is_path) return text;
-    const fs::path path = m_dir / text;
-    if (!fs::is_regular_file(path))
-      fail(node.Mark(), fmt::format("config file '{}' not found", path.string()));
-    return fs::absolute(path).lexically_normal().string();
-  }
-
   std::uint64_t unsigned_value(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
     std::uint64_t v = 0;
