@@ -1,6 +1,7 @@
 #include "sweep/runner.h"
 
 #include <chrono>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -133,14 +134,23 @@ void run_tasks(const Spec& spec, const std::vector<Task>& tasks, const RunSettin
                unsigned jobs, const std::function<void(std::size_t, const Row&)>& done,
                const std::atomic<bool>& stop) {
   std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
   std::mutex report;
   auto worker = [&] {
     for (;;) {
       const std::size_t i = next++;
-      if (i >= tasks.size() || stop) return;
+      if (i >= tasks.size() || stop || failed) return;
       const Row row = run_task(spec, tasks[i], settings);
       std::lock_guard lock(report);
-      done(i, row);
+      if (failed) return;
+      try {
+        done(i, row);
+      } catch (...) {
+        // Recording failed (a full disk): stop, and let the caller report it.
+        error = std::current_exception();
+        failed = true;
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -148,6 +158,7 @@ void run_tasks(const Spec& spec, const std::vector<Task>& tasks, const RunSettin
     threads.emplace_back(worker);
   for (std::thread& t : threads)
     t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace trnsim::sweep

@@ -37,7 +37,8 @@ std::vector<Task> all_tasks(const Spec& spec, const Resolution& points);
 Row run_task(const Spec& spec, const Task& task, const RunSettings& settings);
 
 // Runs `tasks` on `jobs` threads. `done(i, row)` is called for tasks[i] as it finishes,
-// one call at a time. Once `stop` is set no new task starts.
+// one call at a time. Once `stop` is set no new task starts. An exception from `done` stops
+// every worker and is rethrown once the tasks in flight have finished.
 void run_tasks(const Spec& spec, const std::vector<Task>& tasks, const RunSettings& settings,
                unsigned jobs, const std::function<void(std::size_t, const Row&)>& done,
                const std::atomic<bool>& stop);

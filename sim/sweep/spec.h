@@ -55,9 +55,10 @@ struct Spec {
   AreaWeights area;
 };
 
-// The most points a spec may enumerate (a grid without `sample`, or a sample): enough for
-// any sweep a cluster finishes overnight, few enough that every point is checked up front.
-inline constexpr std::uint64_t kMaxPoints = 1'000'000;
+// The most points a spec may run (a grid without `sample`, or a sample): more than a
+// cluster finishes overnight, few enough that every point is checked up front and held in
+// memory (about 1 KiB each).
+inline constexpr std::uint64_t kMaxPoints = 100'000;
 
 // Reads and checks a spec. Throws InputError naming file:line:col for a YAML error, an
 // unknown key, a bad range, a missing trace or a grid too large.
