@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Smoke test of the private Slurm cluster (cluster.sh; docs/slurm.md): start it in a fresh
+# directory under TEMP_PARENT, run a 4-task job array through sbatch --wait, check each task
+# wrote its index, and stop the cluster whatever happened. Exit 77 (skipped) when
+# `cluster.sh check` says this machine cannot run the cluster.
+#
+#   cluster_smoke_test.sh TEMP_PARENT
+set -euo pipefail
+
+readonly SUBMIT_TIMEOUT_S=120   # sbatch --wait polls the controller every few seconds
+readonly TASKS=4
+
+(($# == 1)) || { echo "usage: cluster_smoke_test.sh TEMP_PARENT" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cluster=$here/cluster.sh
+
+rc=0
+bash "$cluster" check || rc=$?
+((rc == 0)) || exit "$rc"
+
+elapsed() { awk -v t0="$1" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1fs", t1 - t0 }'; }
+
+mkdir -p "$1"
+parent=$(cd "$1" && pwd)
+dir=$(mktemp -d "$parent/slurm-smoke.XXXXXX")
+stop_cluster() {
+  local status=$? t
+  t=$(date +%s.%N)
+  timeout 120 bash "$cluster" stop "$dir" || status=1
+  echo "smoke test: cluster stopped in $(elapsed "$t")"
+  # Keep the directory (logs, job output) when something failed.
+  if ((status == 0)); then rm -rf "$dir"; else echo "smoke test: kept $dir" >&2; fi
+  exit "$status"
+}
+trap stop_cluster EXIT
+
+t0=$(date +%s.%N)
+timeout 120 bash "$cluster" start "$dir"
+echo "smoke test: cluster started in $(elapsed "$t0")"
+# shellcheck source=/dev/null # written by cluster.sh start
+source "$dir/env.sh"
+
+mkdir "$dir/job"
+cat >"$dir/job/task.sh" <<'EOF'
+#!/bin/bash
+echo "$SLURM_ARRAY_TASK_ID" >"out.$SLURM_ARRAY_TASK_ID"
+EOF
+
+t1=$(date +%s.%N)
+# --wait returns when every task has ended, with the highest exit code among them.
+timeout "$SUBMIT_TIMEOUT_S" sbatch --wait --array=0-$((TASKS - 1)) --job-name=smoke \
+  --chdir="$dir/job" --output="$dir/job/slurm-%A_%a.out" "$dir/job/task.sh"
+echo "smoke test: job array of $TASKS tasks done in $(elapsed "$t1")"
+
+failed=0
+for ((i = 0; i < TASKS; i++)); do
+  if [[ $(cat "$dir/job/out.$i" 2>/dev/null) != "$i" ]]; then
+    echo "smoke test: task $i did not write $dir/job/out.$i containing '$i'" >&2
+    failed=1
+  fi
+done
+((failed == 0)) || exit 1
+echo "smoke test: all $TASKS outputs present; total $(elapsed "$t0") before stopping"
