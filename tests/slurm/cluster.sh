@@ -13,7 +13,7 @@
 set -euo pipefail
 
 readonly START_TIMEOUT_S=60   # munged + slurmctld + slurmd up and the node idle
-readonly STOP_TIMEOUT_S=15    # per daemon, after SIGTERM, before SIGKILL
+readonly STOP_TIMEOUT_S=10    # per daemon, after SIGTERM, before SIGKILL
 readonly LOG_TAIL_LINES=40
 readonly SUN_PATH_BUDGET=80   # a Unix socket path must fit in 108 bytes; leave room for names
 
@@ -34,7 +34,7 @@ usage() {
 # installed (docs/slurm.md), so there a 77 means the CI image is broken and is worth a look.
 cmd_check() {
   local missing=() bin
-  for bin in munged mungekey slurmctld slurmd sbatch sinfo scontrol squeue scancel timeout; do
+  for bin in munged mungekey slurmctld slurmd sbatch sinfo sdiag squeue scancel timeout; do
     command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
   done
   if ((${#missing[@]})); then
@@ -78,11 +78,20 @@ pick_ports() {
   echo "${ports[@]}"
 }
 
+# Whether PID runs. An exited daemon stays a zombie until PID 1 reaps it, and a container's
+# PID 1 may reap late or never: count zombies as gone.
+running() {
+  local pid=$1 stat state
+  stat=$(cat 2>/dev/null "/proc/$pid/stat") || return 1
+  read -r state _ <<<"${stat##*) }"
+  [[ $state != Z ]]
+}
+
 pid_alive() {
   local pidfile=$1 pid
   [[ -s $pidfile ]] || return 1
   pid=$(<"$pidfile")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ $pid =~ ^[0-9]+$ ]] && running "$pid"
 }
 
 # SIGTERM the daemon of PIDFILE, wait up to STOP_TIMEOUT_S, then SIGKILL.
@@ -92,10 +101,10 @@ stop_pidfile() {
   pid=$(<"$pidfile")
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < STOP_TIMEOUT_S * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    running "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     echo "cluster.sh: $name ($pid) ignored SIGTERM for ${STOP_TIMEOUT_S}s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -193,6 +202,9 @@ InactiveLimit=0
 KillWait=5
 MinJobAge=60
 SchedulerType=sched/backfill
+# Schedule a submitted batch job at once rather than up to 3 s later: tests submit many
+# short jobs and wait for each.
+SchedulerParameters=batch_sched_delay=0
 # No mail to send; the default /bin/mail is usually not installed.
 MailProg=/bin/true
 
@@ -207,6 +219,13 @@ EOF
 node_state() {
   local dir=$1
   SLURM_CONF=$dir/slurm.conf timeout 10 sinfo --noheader --format=%t 2>/dev/null | head -n 1
+}
+
+# How many cycles the controller's main scheduler has run (sdiag), or nothing.
+scheduler_cycles() {
+  local dir=$1
+  SLURM_CONF=$dir/slurm.conf timeout 10 sdiag 2>/dev/null \
+    | awk '/^Main schedule statistics/ { main = 1 } main && /Total cycles:/ { print $3; exit }'
 }
 
 start_failed() {
@@ -271,11 +290,14 @@ cmd_start() {
   slurmd -N "$host" -f "$dir/slurm.conf" 2>"$dir/log/slurmd.stderr" \
     || start_failed "$dir" "slurmd did not start"
 
+  # Ready means the node is idle and the main scheduler has run once: it first runs a few
+  # seconds after slurmctld starts, and a job submitted before then waits for it.
   for ((i = 0; ; i++)); do
     state=$(node_state "$dir")
-    [[ $state == idle ]] && break
+    [[ $state == idle && $(scheduler_cycles "$dir") -gt 0 ]] && break
     if ((i >= START_TIMEOUT_S * 4)); then
-      start_failed "$dir" "node $host not idle after ${START_TIMEOUT_S}s (state: '${state:-none}')"
+      start_failed "$dir" "node $host not idle and scheduling after ${START_TIMEOUT_S}s" \
+        "(node state: '${state:-none}')"
     fi
     pid_alive "$dir/run/slurmctld.pid" || start_failed "$dir" "slurmctld exited"
     pid_alive "$dir/run/slurmd.pid" || start_failed "$dir" "slurmd exited"

@@ -7,7 +7,11 @@
 #   cluster_smoke_test.sh TEMP_PARENT
 set -euo pipefail
 
-readonly SUBMIT_TIMEOUT_S=120   # sbatch --wait polls the controller every few seconds
+# Every step is bounded, and together they stay under CTest's TIMEOUT (300 s), which would
+# kill this script before its EXIT trap could stop the daemons.
+readonly START_TIMEOUT_S=90    # cluster.sh itself gives up after 60 s
+readonly SUBMIT_TIMEOUT_S=100  # sbatch --wait polls the controller every few seconds
+readonly STOP_TIMEOUT_S=90     # cluster.sh: at most 10 s per daemon plus the jobs' cancelling
 readonly TASKS=4
 
 (($# == 1)) || { echo "usage: cluster_smoke_test.sh TEMP_PARENT" >&2; exit 2; }
@@ -26,7 +30,7 @@ dir=$(mktemp -d "$parent/slurm-smoke.XXXXXX")
 stop_cluster() {
   local status=$? t
   t=$(date +%s.%N)
-  timeout 120 bash "$cluster" stop "$dir" || status=1
+  timeout "$STOP_TIMEOUT_S" bash "$cluster" stop "$dir" || status=1
   echo "smoke test: cluster stopped in $(elapsed "$t")"
   # Keep the directory (logs, job output) when something failed.
   if ((status == 0)); then rm -rf "$dir"; else echo "smoke test: kept $dir" >&2; fi
@@ -35,7 +39,7 @@ stop_cluster() {
 trap stop_cluster EXIT
 
 t0=$(date +%s.%N)
-timeout 120 bash "$cluster" start "$dir"
+timeout "$START_TIMEOUT_S" bash "$cluster" start "$dir"
 echo "smoke test: cluster started in $(elapsed "$t0")"
 # shellcheck source=/dev/null # written by cluster.sh start
 source "$dir/env.sh"
