@@ -4,12 +4,13 @@
 #   cluster.sh check        exit 0 when the daemons and client commands exist and we are
 #                           root; else say what is missing and exit 77
 #   cluster.sh start DIR    munged, slurmctld and slurmd with everything under DIR (absolute);
-#                           returns once the node is idle, having written DIR/env.sh
+#                           returns once the node is idle and the scheduler runs, having
+#                           written DIR/env.sh (SLURM_CONF for the client commands)
 #   cluster.sh stop DIR     stops what `start DIR` started; safe to repeat
 #
-# Nothing outside DIR is read or written except the sockets' short directory (see
-# socket_dir below), and nothing shared with a system Slurm or munge: own key, own munge
-# socket, own ports. Needs root: slurmd starts jobs as their user, which only root may do.
+# Nothing outside DIR is written except, for a long DIR, a short directory for the Unix
+# sockets (see cmd_start), and nothing is shared with a system Slurm or munge: own key, own
+# munge socket, own ports. Needs root: slurmd starts jobs as their user, which only root may do.
 set -euo pipefail
 
 readonly START_TIMEOUT_S=60   # munged + slurmctld + slurmd up and the node idle
@@ -141,6 +142,15 @@ job_pids() {
   done
 }
 
+# The short socket directory a long DIR gets (DIR/sockets links to it), and the link.
+remove_sockets_link() {
+  local dir=$1 target
+  [[ -L $dir/sockets ]] || return 0
+  target=$(readlink "$dir/sockets")
+  [[ $target == /tmp/slurm-* ]] && rm -rf "$target"
+  rm -f "$dir/sockets"
+}
+
 print_logs() {
   local dir=$1 log
   for log in "$dir"/log/munged.log "$dir"/log/slurmctld.log "$dir"/log/slurmd.log \
@@ -252,7 +262,7 @@ cmd_start() {
   # Unix socket paths (munge's, and slurmd's per-step sockets in its spool directory) must
   # fit in 108 bytes; a deep build directory does not leave room, so they go to a short
   # directory under /tmp that `stop` removes (DIR/sockets points to it).
-  rm -f "$dir/sockets"
+  remove_sockets_link "$dir"
   if ((${#dir} + 10 <= SUN_PATH_BUDGET)); then
     sockdir=$dir/sock
     rm -rf "$sockdir"
@@ -271,7 +281,8 @@ cmd_start() {
   read -r ctld_port slurmd_port <<<"$(pick_ports)"
 
   # munge: a fresh key (never the system's), so credentials from another cluster do not
-  # pass; --force because munged refuses a root-owned key in a non-/etc directory otherwise.
+  # pass. --force turns munged's checks of the directories above DIR (a group-writable
+  # build tree, say) from errors into warnings: they are not ours to fix.
   rm -f "$dir/munge.key"
   mungekey --create --keyfile="$dir/munge.key" >/dev/null 2>&1 \
     || dd if=/dev/urandom of="$dir/munge.key" bs=1024 count=1 status=none
@@ -316,7 +327,7 @@ EOF
 # ---- stop ----------------------------------------------------------------------------------
 
 cmd_stop() {
-  local dir=$1 sockdir pid jobs i
+  local dir=$1 pid jobs i
   [[ $dir == /* ]] || die "DIR must be an absolute path, got '$dir'"
   [[ -d $dir ]] || return 0
   # Cancel what still runs while the controller can do it properly (slurmd does not end
@@ -339,11 +350,7 @@ cmd_stop() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   stop_pidfile munged "$dir/run/munged.pid"
-  if [[ -L $dir/sockets ]]; then
-    sockdir=$(readlink "$dir/sockets")
-    [[ $sockdir == /tmp/slurm-* ]] && rm -rf "$sockdir"
-    rm -f "$dir/sockets"
-  fi
+  remove_sockets_link "$dir"
   echo "cluster.sh: stopped the cluster in $dir"
 }
 
