@@ -250,6 +250,8 @@ start_failed() {
 cmd_start() {
   local dir=$1 host ports ctld_port slurmd_port sockdir t0 state i
   [[ $dir == /* ]] || die "DIR must be an absolute path, got '$dir'"
+  # slurm.conf has no quoting for paths.
+  [[ $dir != *[[:space:]#=]* ]] || die "DIR must not contain spaces, '#' or '=', got '$dir'"
   cmd_check
   mkdir -p "$dir"
   if pid_alive "$dir/run/slurmctld.pid" || pid_alive "$dir/run/slurmd.pid" \
