@@ -166,9 +166,12 @@ print_logs() {
 write_slurm_conf() {
   local dir=$1 host=$2 ctld_port=$3 slurmd_port=$4 sockdir=$5 node_hw
   # The node's hardware as slurmd itself will report it, so the controller never drains the
-  # node for having less than configured. Only the topology: slurmd -C also prints UpTime.
-  node_hw=$(slurmd -C | sed -n 's/^NodeName=[^ ]* //p' | sed 's/ *UpTime=.*//')
-  [[ -n $node_hw ]] || node_hw="CPUs=1 RealMemory=1000"
+  # node for having less than configured. slurmd -C prints UpTime on a line of its own.
+  node_hw=$(slurmd -C 2>/dev/null | sed -n 's/^NodeName=[^ ]* //p') || node_hw=
+  if [[ -z $node_hw ]]; then
+    # Less than the machine has is safe: the node is then used below its size.
+    node_hw="CPUs=1 RealMemory=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 2048))"
+  fi
   cat >"$dir/slurm.conf" <<EOF
 # Written by tests/slurm/cluster.sh: a private single-node cluster (docs/slurm.md).
 ClusterName=trnsim-test
@@ -239,12 +242,19 @@ scheduler_cycles() {
 }
 
 start_failed() {
-  local dir=$1
   shift
   echo "cluster.sh: start failed: $*" >&2
+  exit 1
+}
+
+# The EXIT trap of `start` while it runs: however it fails (start_failed, or a command that
+# set -e stops at), show the logs and stop what was started.
+start_exit() {
+  local status=$? dir=$1
+  ((status == 0)) && return 0
   print_logs "$dir"
   cmd_stop "$dir" >/dev/null 2>&1 || true
-  exit 1
+  exit "$status"
 }
 
 cmd_start() {
@@ -260,6 +270,8 @@ cmd_start() {
   fi
   rm -rf "$dir/state" "$dir/run" "$dir/log" "$dir/env.sh"
   mkdir -p "$dir/state" "$dir/run" "$dir/log"
+  # shellcheck disable=SC2064 # dir is fixed from here on
+  trap "start_exit '$dir'" EXIT
 
   # Unix socket paths (munge's, and slurmd's per-step sockets in its spool directory) must
   # fit in 108 bytes; a deep build directory does not leave room, so they go to a short
@@ -282,6 +294,8 @@ cmd_start() {
   host=${host%%.*}
   read -r ctld_port slurmd_port <<<"$(pick_ports)"
 
+  write_slurm_conf "$dir" "$host" "$ctld_port" "$slurmd_port" "$sockdir"
+
   # munge: a fresh key (never the system's), so credentials from another cluster do not
   # pass. --force turns munged's checks of the directories above DIR (a group-writable
   # build tree, say) from errors into warnings: they are not ours to fix.
@@ -293,8 +307,6 @@ cmd_start() {
     --pid-file="$dir/run/munged.pid" --log-file="$dir/log/munged.log" \
     --seed-file="$dir/state/munged.seed" 2>"$dir/log/munged.stderr" \
     || start_failed "$dir" "munged did not start"
-
-  write_slurm_conf "$dir" "$host" "$ctld_port" "$slurmd_port" "$sockdir"
 
   # -i: ignore state a previous run left (there is none; StateSaveLocation is fresh).
   # Both daemonize; their stderr before that goes to a file print_logs shows.
@@ -317,6 +329,7 @@ cmd_start() {
     sleep 0.25
   done
 
+  trap - EXIT
   cat >"$dir/env.sh" <<EOF
 # Source this to use the cluster in $dir (sinfo, sbatch, squeue, scancel, scontrol).
 export SLURM_CONF=$dir/slurm.conf
