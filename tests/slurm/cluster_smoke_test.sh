@@ -32,8 +32,17 @@ stop_cluster() {
   t=$(date +%s.%N)
   timeout "$STOP_TIMEOUT_S" bash "$cluster" stop "$dir" || status=1
   echo "smoke test: cluster stopped in $(elapsed "$t")"
-  # Keep the directory (logs, job output) when something failed.
-  if ((status == 0)); then rm -rf "$dir"; else echo "smoke test: kept $dir" >&2; fi
+  # On failure show what CI logs can keep, and keep the directory for a closer look.
+  if ((status == 0)); then
+    rm -rf "$dir"
+  else
+    for f in "$dir"/log/slurmctld.log "$dir"/log/slurmd.log "$dir"/job/slurm-*.out; do
+      [[ -s $f ]] || continue
+      echo "---- last lines of $f" >&2
+      tail -n 20 "$f" >&2
+    done
+    echo "smoke test: kept $dir" >&2
+  fi
   exit "$status"
 }
 trap stop_cluster EXIT
@@ -51,9 +60,13 @@ echo "$SLURM_ARRAY_TASK_ID" >"out.$SLURM_ARRAY_TASK_ID"
 EOF
 
 t1=$(date +%s.%N)
-# --wait returns when every task has ended, with the highest exit code among them.
-timeout "$SUBMIT_TIMEOUT_S" sbatch --wait --array=0-$((TASKS - 1)) --job-name=smoke \
-  --chdir="$dir/job" --output="$dir/job/slurm-%A_%a.out" "$dir/job/task.sh"
+# --wait returns when every task has ended, with the highest exit code among them; any
+# failure is reported as 1 (a task's own code could be 77, which CTest reads as "skipped").
+if ! timeout "$SUBMIT_TIMEOUT_S" sbatch --wait --array=0-$((TASKS - 1)) --job-name=smoke \
+  --chdir="$dir/job" --output="$dir/job/slurm-%A_%a.out" "$dir/job/task.sh"; then
+  echo "smoke test: sbatch --wait failed or timed out (${SUBMIT_TIMEOUT_S}s)" >&2
+  exit 1
+fi
 echo "smoke test: job array of $TASKS tasks done in $(elapsed "$t1")"
 
 failed=0
