@@ -27,7 +27,7 @@ std::string to_json_line(const Row& row) {
   return j.dump();
 }
 
-Row row_from_json(const nlohmann::json& j) {
+Row row_from_json(const nlohmann::ordered_json& j) {
   Row row;
   if (!j.is_object()) throw std::runtime_error("expected a JSON object");
   for (const char* key : {"point", "workload", "params", "status", "metrics"})
@@ -62,7 +62,7 @@ std::vector<Row> read_rows(const fs::path& file) {
     pos = end + 1;
     if (line.empty()) continue;
     try {
-      rows.push_back(row_from_json(nlohmann::json::parse(line)));
+      rows.push_back(row_from_json(nlohmann::ordered_json::parse(line)));
     } catch (const std::exception& e) {
       throw InputError(file.string(), line_no, 0, fmt::format("not a results row: {}", e.what()),
                        line.substr(0, 200));

@@ -29,8 +29,9 @@ struct Row {
 // One line of JSON, no newline. Holds nothing that depends on where or when it ran, so the
 // same spec gives the same lines on every backend.
 std::string to_json_line(const Row& row);
-// Throws std::runtime_error naming what is missing or malformed.
-Row row_from_json(const nlohmann::json& j);
+// Throws std::runtime_error naming what is missing or malformed. Ordered, so that params
+// and metrics keep the order they were written in (the spec's).
+Row row_from_json(const nlohmann::ordered_json& j);
 
 // The rows of one JSON Lines file. A last line without its newline is a write cut short by
 // a crash and is dropped (that run is then run again); any other bad line is an error
