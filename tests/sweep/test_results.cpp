@@ -10,7 +10,9 @@
 
 #include "../cli/run_trnsim.h"
 #include "common/diagnostic.h"
+#include "sweep/points.h"
 #include "sweep/results.h"
+#include "sweep/runner.h"
 #include "sweep/slurm.h"
 #include "sweep/sweep_dir.h"
 
@@ -235,6 +237,39 @@ TEST_CASE("sweep dir: the manifest guards the directory") {
     CHECK(rows[0].point == 0);  // files in name order
     CHECK(rows[1].point == 1);
   }
+}
+
+TEST_CASE("sweep dir: collect merges the rows of the runs asked for") {
+  TempDir dir;
+  const Spec spec = parse_spec(
+      "base: tiny\nparameters:\n  tensor.rows: [16, 32, 48]\nworkloads:\n  - name: b\n"
+      "    gen: gemm\n  - name: a\n    gen: gemm\nmetrics: [cycles, mfu]\n",
+      "s.yaml", dir.path());
+  Resolution points;
+  for (std::uint64_t i : {0, 2}) {
+    ResolvedPoint p;
+    p.point.index = i;
+    points.points.push_back(p);
+  }
+  const std::vector<Task> tasks = all_tasks(spec, points);  // 4 runs: points 0 and 2, b and a
+  const SweepDir out(dir.path() / "out");
+  write(dir, "out/rows/local.jsonl",
+        to_json_line(make_row(2, "a", false, "first try")) + "\n" +
+            to_json_line(make_row(0, "a", true)) + "\n" + to_json_line(make_row(1, "a", true)) +
+            "\n");  // point 1: not in this sample
+  write(dir, "out/rows/task-0.jsonl",
+        to_json_line(make_row(2, "a", false, "second try")) + "\n" +
+            to_json_line(make_row(2, "b", true)) + "\n");
+  const Collected c = collect(out, spec, tasks);
+  REQUIRE(c.rows.size() == 3);
+  CHECK(c.rows[0] == make_row(0, "a", true));
+  CHECK(c.rows[1] == make_row(2, "b", true));
+  CHECK(c.rows[2] == make_row(2, "a", false, "second try"));
+  CHECK(c.missing == 1);  // point 0 on workload b
+  CHECK(c.failed == 1);
+  CHECK(read_text(out.results_jsonl().string()) == jsonl_text(c.rows));
+  CHECK(read_text(out.results_csv().string()) ==
+        csv_text(c.rows, {"tensor.rows"}, {"cycles", "mfu"}));
 }
 
 namespace {

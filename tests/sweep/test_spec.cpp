@@ -245,6 +245,10 @@ TEST_CASE("spec: ranges") {
     const Strings v = values_of("{from: 0.1, to: 1.0, step: 0.1}");
     CHECK(v == Strings{"0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"});
   }
+  SUBCASE("a real step from an integer, and negative values") {
+    CHECK(values_of("{from: 1, to: 2, step: 0.25}") == Strings{"1", "1.25", "1.5", "1.75", "2"});
+    CHECK(values_of("{from: -1, to: 1, step: 0.5}") == Strings{"-1", "-0.5", "0", "0.5", "1"});
+  }
   SUBCASE("real geometric") {
     CHECK(values_of("{from: 0.5, to: 4, factor: 2}") == Strings{"0.5", "1", "2", "4"});
     CHECK(values_of("{from: 1, to: 2, factor: 1.5}") == Strings{"1", "1.5"});
