@@ -2,7 +2,7 @@
 // directory, and the Slurm job script, in temporary directories.
 #include <doctest/doctest.h>
 
-#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
