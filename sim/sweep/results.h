@@ -29,7 +29,8 @@ struct Row {
 // One line of JSON, no newline. Holds nothing that depends on where or when it ran, so the
 // same spec gives the same lines on every backend.
 std::string to_json_line(const Row& row);
-// Throws std::runtime_error naming what is missing or malformed.
+// Throws std::runtime_error naming what is missing or malformed. Ordered, so that params
+// and metrics keep the order they were written in (the spec's).
 Row row_from_json(const nlohmann::ordered_json& j);
 
 // The rows of one JSON Lines file. A last line without its newline is a write cut short by

@@ -31,8 +31,10 @@ class TaskRun {
       : m_spec(spec),
         m_task(task),
         m_settings(settings),
-        m_dir(settings.work_dir /
-              fmt::format("{}-{}", task.point->point.index, task.workload->name)),
+        // Absolute: the children start in m_dir, and their output files are opened there
+        // too, so a relative `--out` would name a directory that is not there.
+        m_dir(fs::absolute(settings.work_dir /
+                           fmt::format("{}-{}", task.point->point.index, task.workload->name))),
         m_deadline(Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(settings.timeout_seconds))) {}
 

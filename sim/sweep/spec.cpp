@@ -214,13 +214,15 @@ class Parser : private YamlReader {
       fail(by.Mark(),
            geometric ? "expected a factor above 1 and 'from' above 0" : "expected a step above 0");
     // The i-th value is computed from `from`, not accumulated, so rounding does not drift;
-    // `to` is included when within a millionth of a step of it.
+    // `to` is included when within a millionth of a step of it. Values are written with 15
+    // significant digits, all a double holds exactly, so that 0.1 + 2 * 0.1 is "0.3" in
+    // overrides and results, not "0.30000000000000004".
     for (std::uint64_t i = 0;; ++i) {
       const double v = geometric ? from * std::pow(step, static_cast<double>(i))
                                  : from + static_cast<double>(i) * step;
       const double slack = geometric ? to * 1e-9 : step * 1e-6;
       if (v > to + slack) break;
-      add(fmt::format("{}", std::min(v, to)));
+      add(fmt::format("{:.15g}", std::min(v, to)));
     }
     return values;
   }
