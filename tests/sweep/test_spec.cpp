@@ -180,7 +180,7 @@ TEST_CASE("spec: errors name the line and column of the mistake") {
       {p + "  tensor.rows: [64, 128]\nsample: 3\n" + kWork, 4, 9,
        "cannot draw 3 distinct points from a grid of 2"},
       {p + "  tensor.rows: [64, 128]\nsample: 0\n" + kWork, 4, 9, "at least 1 point"},
-      {huge + kWork, 3, 3, "the sweep has 10000000 points, more than 1000000; draw a subset"},
+      {huge + kWork, 3, 3, "the sweep has 10000000 points, more than 100000; draw a subset"},
       {kBase + "workloads:\n  - name: w\n    gen: gemm\n    trace: x.trn\n", 3, 5,
        "workload 'w' needs exactly one of 'gen' and 'trace'"},
       {kBase + "workloads:\n  - name: w\n", 3, 5, "needs exactly one of 'gen' and 'trace'"},
