@@ -8,9 +8,12 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -20,11 +23,43 @@ namespace trnsim::regress {
 
 namespace {
 
-// How often a running child is checked for having finished or overrun its time: first
-// often, since many children (a sweep's small runs) end within tens of milliseconds, then
-// backing off to an interval short against a case's seconds and long enough to cost nothing.
+// Where the kernel cannot wake us when the child ends (no pidfd), how often a running child
+// is checked for having finished or overrun its time: first often, since many children (a
+// sweep's small runs) end within tens of milliseconds, then backing off to an interval
+// short against a case's seconds and long enough to cost nothing.
 constexpr std::chrono::microseconds kFirstPollInterval{500};
 constexpr std::chrono::microseconds kMaxPollInterval{10'000};
+
+// A descriptor that becomes readable when the child exits (Linux 5.3), closed at scope exit;
+// -1 where the kernel lacks it.
+class ChildExitFd {
+ public:
+  explicit ChildExitFd(pid_t pid) : m_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+  ~ChildExitFd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  ChildExitFd(const ChildExitFd&) = delete;
+  ChildExitFd& operator=(const ChildExitFd&) = delete;
+
+  // Waits until the child may have exited, or `timeout` passed, or a signal came.
+  void wait(std::chrono::microseconds& backoff, std::chrono::steady_clock::duration timeout) const {
+    if (m_fd < 0) {
+      std::this_thread::sleep_for(
+          std::min(backoff, std::chrono::duration_cast<std::chrono::microseconds>(timeout)));
+      backoff = std::min(backoff * 2, kMaxPollInterval);
+      return;
+    }
+    using std::chrono::milliseconds;
+    // Rounded up, so a deadline a fraction of a millisecond away is not a busy loop.
+    const auto ms = std::chrono::ceil<milliseconds>(
+        std::min<std::chrono::steady_clock::duration>(timeout, std::chrono::seconds(1)));
+    pollfd p{m_fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(ms.count()));
+  }
+
+ private:
+  int m_fd;
+};
 
 }  // namespace
 
@@ -60,7 +95,8 @@ ProcessResult run_process(const std::filesystem::path& program,
   }
 
   int status = 0;
-  std::chrono::microseconds poll = kFirstPollInterval;
+  const ChildExitFd exit_fd(pid);
+  std::chrono::microseconds backoff = kFirstPollInterval;
   for (;;) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
@@ -68,14 +104,14 @@ ProcessResult run_process(const std::filesystem::path& program,
       result.error = fmt::format("waiting for the child failed: {}", std::strerror(errno));
       return result;
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       result.timed_out = true;
       return result;
     }
-    std::this_thread::sleep_for(poll);
-    poll = std::min(poll * 2, kMaxPollInterval);
+    exit_fd.wait(backoff, deadline - now);
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
