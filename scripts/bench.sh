@@ -15,6 +15,9 @@
 #                                      commit REV (default: bench/speed-reference) measured in
 #                                      the same run; fails when this tree is more than F
 #                                      (0.30) slower or bigger on any workload (CI runs it)
+#   scripts/bench.sh sweep [SPEC...]   the local sweep runner's throughput (runs per minute)
+#                                      with 1 and 2 jobs on each SPEC (default: every
+#                                      sweeps/*.yaml), and that both give the same results
 #
 # Builds the benchmark in Release (-O2) into build-bench/, then runs it; ARGS go to the
 # parse or rtl benchmark (e.g. --instructions 2000000 --repeat 5; --matmuls 5000). rtl also
@@ -29,7 +32,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build-bench"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build_target() {
   local target="$1"
@@ -89,6 +92,25 @@ speed() {
     --reference "$ref_src/build-bench/trnsim" --work "$BUILD/speed" --json "$json" "${extra[@]}"
 }
 
+# Each spec with --jobs 1 and --jobs 2 into fresh directories: the runner prints its runs
+# per minute; the results files must not depend on the job count.
+sweep() {
+  local specs=("$@") spec out
+  if ((${#specs[@]} == 0)); then specs=("$ROOT"/sweeps/*.yaml); fi
+  build_target trnsim
+  out="$(mktemp -d "${TMPDIR:-/tmp}/trnsim-bench-sweep.XXXXXX")"
+  for spec in "${specs[@]}"; do
+    log "Sweep $(basename "$spec")"
+    for jobs in 1 2; do
+      "$BUILD/trnsim" sweep "$spec" --jobs "$jobs" --out "$out/$jobs" | grep -E '^(sweep|ran) '
+    done
+    cmp -s "$out/1/results.csv" "$out/2/results.csv" ||
+      { printf 'bench: error: %s: results differ between 1 and 2 jobs\n' "$spec" >&2; exit 1; }
+    rm -rf "${out:?}/1" "${out:?}/2"
+  done
+  rmdir "$out"
+}
+
 case "${1:-}" in
   parse)
     shift
@@ -124,10 +146,14 @@ case "${1:-}" in
     shift
     speed "$@"
     ;;
+  sweep)
+    shift
+    sweep "$@"
+    ;;
   -h|--help) usage ;;
   *)
     usage >&2
-    printf 'bench: error: expected a benchmark name: parse, model, network, rtl, speed\n' >&2
+    printf 'bench: error: expected a benchmark name: parse, model, network, rtl, speed, sweep\n' >&2
     exit 2
     ;;
 esac
