@@ -96,9 +96,16 @@ void finish_loading(Loaded& l) {
 Loaded load_from_spec(const CliContext& ctx, const std::string& spec_file) {
   Loaded l;
   l.spec = sweep::load_spec(spec_file);
-  const fs::path base = fs::path(l.spec.base).is_absolute()
-                            ? fs::path(l.spec.base)
-                            : resolve_config(l.spec.base, ctx.exe_dir);
+  fs::path base = l.spec.base;
+  if (!base.is_absolute()) {
+    try {
+      base = resolve_config(l.spec.base, ctx.exe_dir);
+    } catch (const InputError& e) {
+      // Said at the spec's `base:` line, where the name is.
+      throw InputError(l.spec.file, l.spec.base_line, 0,
+                       "base: " + e.diagnostics().items().front().message);
+    }
+  }
   l.manifest = sweep::make_manifest(spec_file, base);
   finish_loading(l);
   return l;
