@@ -52,9 +52,17 @@ struct Source {
       return {file, 0, column, std::string(text)};
     }
     if (mark.is_null()) return {file, 0, 0, {}};
+    // yaml-cpp can place a syntax error one character past the end of the input (after a
+    // NUL byte, for one); the caret goes to the end of the last line instead.
     auto line = static_cast<std::uint32_t>(mark.line + 1);
-    return {file, line, static_cast<std::uint32_t>(mark.column + 1),
-            std::string(line_of(text, line))};
+    std::string_view content = line_of(text, line);
+    if (content.empty()) {  // maybe past the end: count the lines only then
+      line = std::min(line, static_cast<std::uint32_t>(std::ranges::count(text, '\n') + 1));
+      content = line_of(text, line);
+    }
+    const auto column = std::min(static_cast<std::uint32_t>(mark.column + 1),
+                                 static_cast<std::uint32_t>(content.size() + 1));
+    return {file, line, column, std::string(content)};
   }
 };
 
