@@ -29,6 +29,11 @@ using schema::Section;
 using schema::Slot;
 using schema::Table;
 
+// Config files are a few KiB; the limits stop a wrong path (a device, a trace) or a runaway
+// chain of `base:` files with a clear error (docs/config.md, "Limits").
+constexpr std::uint64_t kMaxConfigFileBytes = std::uint64_t{1} << 20;
+constexpr std::size_t kMaxBaseDepth = 16;  // files in a chain, the including one counted
+
 // Where a value came from; errors about it, found now or by a later consistency check,
 // point here.
 struct Location {
@@ -52,9 +57,17 @@ struct Source {
       return {file, 0, column, std::string(text)};
     }
     if (mark.is_null()) return {file, 0, 0, {}};
+    // yaml-cpp can place a syntax error one character past the end of the input (after a
+    // NUL byte, for one); the caret goes to the end of the last line instead.
     auto line = static_cast<std::uint32_t>(mark.line + 1);
-    return {file, line, static_cast<std::uint32_t>(mark.column + 1),
-            std::string(line_of(text, line))};
+    std::string_view content = line_of(text, line);
+    if (content.empty()) {  // maybe past the end: count the lines only then
+      line = std::min(line, static_cast<std::uint32_t>(std::ranges::count(text, '\n') + 1));
+      content = line_of(text, line);
+    }
+    const auto column = std::min(static_cast<std::uint32_t>(mark.column + 1),
+                                 static_cast<std::uint32_t>(content.size() + 1));
+    return {file, line, column, std::string(content)};
   }
 };
 
@@ -246,9 +259,16 @@ void Loader::load_base(const YAML::Node& value, const Source& including,
     m_incomplete = true;
     return;
   }
+  if (m_chain.size() >= kMaxBaseDepth) {
+    error(at, fmt::format("base: chain of more than {} files ({} -> ... -> {}); the limit "
+                          "keeps inheritance readable",
+                          kMaxBaseDepth, m_chain.front().second, path.string()));
+    m_incomplete = true;
+    return;
+  }
   std::string text;
   try {
-    text = read_file(path.string());
+    text = read_file(path.string(), kMaxConfigFileBytes);
   } catch (const InputError& e) {
     const auto& items = e.diagnostics().items();
     error(at, fmt::format("base: cannot load '{}': {}", path.string(),
@@ -732,7 +752,7 @@ void Loader::check_topology() {
 }  // namespace
 
 SystemConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  return load_config_text(read_file(path), path, overrides);
+  return load_config_text(read_file(path, kMaxConfigFileBytes), path, overrides);
 }
 
 SystemConfig load_config_text(const std::string& text, const std::string& file_name,

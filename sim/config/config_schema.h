@@ -55,6 +55,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// C++20 deduces this for aggregates, but clang 14 (the fuzz build) does not implement that yet.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 struct Field {
   std::string_view key;        // YAML key

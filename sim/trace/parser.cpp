@@ -38,6 +38,9 @@ using isa::Attr;
 constexpr std::uint32_t kMaxIndex = 0xffff;
 constexpr std::uint32_t kMaxDmaQueue = 255;
 constexpr std::size_t kMaxSyncOps = 255;  // Instruction::num_syncs is 8 bits
+// The longest line read: generated lines are a few hundred bytes. Lexing needs memory in
+// proportion to a line's length, so a file without newlines must not be lexed whole.
+constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
 // Thrown inside the parser to abandon the current line; never escapes it. Only the error
 // path throws, so the cost of an exception is never paid on a good line.
@@ -473,6 +476,13 @@ class Parser {
       pos = end + 1;
       // The raw line (a '\r' is blank to the lexer) is followed by its '\n' in the text.
       const bool newline_follows = end < m_text.size();
+      if (raw.size() > kMaxLineBytes) {
+        m_line = m_line.substr(0, kMaxLineBytes);  // the caret goes where the limit is passed
+        error(kMaxLineBytes + 1,
+              fmt::format("line is {} bytes long, the limit is {}", raw.size(), kMaxLineBytes));
+        ++m_statements;
+        continue;
+      }
       if (lex(m_tokens, raw, newline_follows, true) == 0) continue;
       if (m_statements == 0) check_header();
       try {

@@ -2,6 +2,11 @@
 // relational errors point.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
 #include "config/config_loader.h"
 #include "config_test_util.h"
 
@@ -34,6 +39,37 @@ TEST_CASE("base: from text resolves relative to the given file name") {
       load_config_text("base: child.yaml\nchip: {cores: 1}\n", kGood + "/inline.yaml");
   CHECK(cfg.name == "child");
   CHECK(cfg.chip.cores == 1);
+}
+
+TEST_CASE("base: a chain longer than 16 files is an error at the base that passes the limit") {
+  // c0 ... c15 each name the next as their base, c15 names tiny.yaml: 17 files from c0.
+  const auto dir = std::filesystem::temp_directory_path() / "trnsim-test-base-depth";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+  };
+  write("c15.yaml", "base: " + preset("tiny.yaml") + "\n");
+  for (int i = 0; i < 15; ++i)
+    write(fmt::format("c{}.yaml", i), fmt::format("base: c{}.yaml\n", i + 1));
+  CHECK_NOTHROW(load_config((dir / "c1.yaml").string()));  // 16 files, tiny.yaml counted
+  const DiagnosticList diags = errors_of([&] { load_config((dir / "c0.yaml").string()); });
+  REQUIRE(diags.items().size() == 1);
+  const Diagnostic& d = diags.items()[0];
+  CHECK(d.file == (dir / "c15.yaml").string());  // the base that passes the limit
+  CHECK(d.line == 1);
+  CHECK(d.column == 7);
+  CHECK(d.message.starts_with("base: chain of more than 16 files"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("base: a file that is not a config (a device that never ends) is a clear error") {
+  const DiagnosticList diags =
+      errors_of([] { load_config_text("base: /dev/zero\n", kGood + "/inline.yaml"); });
+  REQUIRE(diags.items().size() == 1);
+  CHECK(diags.items()[0].line == 1);
+  CHECK(diags.items()[0].message ==
+        "base: cannot load '/dev/zero': file is larger than the limit of 1048576 bytes");
 }
 
 TEST_CASE("PreparedConfig: each set of overrides gives what a fresh load gives, errors included") {

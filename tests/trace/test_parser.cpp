@@ -568,5 +568,19 @@ TEST_CASE("parser: diagnostics keep appending to a list that already has errors"
   CHECK(diags.error_count() == 2);
 }
 
+TEST_CASE("parser: a line longer than 64 KiB is an error at the byte past the limit") {
+  const std::string text = ".trace 1\n# " + std::string(70000, 'x') + "\nsync: nop\n";
+  Program program;
+  DiagnosticList diags;
+  CHECK_FALSE(parse_trace(text, "long.trn", program, diags));
+  REQUIRE(diags.items().size() == 1);
+  const Diagnostic& d = diags.items()[0];
+  CHECK(d.line == 2);
+  CHECK(d.column == 65537);
+  CHECK(d.message == "line is 70002 bytes long, the limit is 65536");
+  CHECK(d.source_line.size() == 65536);
+  CHECK(program.instructions.size() == 1);  // the lines after it are still read
+}
+
 }  // namespace
 }  // namespace trnsim::trace
