@@ -26,8 +26,10 @@ PACKAGES=(
 
 # Only `test` needs these: the browser tests (label browser) render the HTML report with
 # headless Chromium; the slurm tests run a sweep through a private single-node Slurm
-# (docs/slurm.md). The `run` quick start installs neither.
-TEST_PACKAGES=(chromium slurmctld slurmd slurm-client munge)
+# (docs/slurm.md); scripts/fuzz, which CI runs after the tests, builds with clang's
+# libFuzzer and writes its seed corpora with python3 (docs/fuzzing.md). The `run` quick
+# start installs none of them.
+TEST_PACKAGES=(chromium slurmctld slurmd slurm-client munge clang libclang-rt-14-dev python3)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 2; }
