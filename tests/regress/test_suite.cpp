@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <string>
 
+#include "../input_error.h"
 #include "common/diagnostic.h"
 #include "regress/suite.h"
 
 using namespace trnsim;
+using trnsim::test::first_diagnostic;
 using namespace trnsim::regress;
 
 namespace {
@@ -22,14 +24,7 @@ Suite parse(const std::string& text) {
 
 // The first diagnostic of the error `text` raises, as the CLI prints it.
 Diagnostic error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const InputError& e) {
-    REQUIRE(!e.diagnostics().items().empty());
-    return e.diagnostics().items().front();
-  }
-  FAIL("expected an InputError for:\n" << text);
-  return {};
+  return first_diagnostic([&] { parse(text); }, text);
 }
 
 const std::string kHeader = "cases:\n";

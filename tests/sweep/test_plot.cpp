@@ -10,10 +10,12 @@
 
 #include <pugixml.hpp>
 
+#include "../input_error.h"
 #include "common/diagnostic.h"
 #include "sweep/plot.h"
 
 using namespace trnsim;
+using trnsim::test::first_diagnostic;
 using namespace trnsim::sweep;
 
 namespace {
@@ -78,14 +80,7 @@ PlotOptions options(const std::string& x, const std::string& y) {
 }
 
 Diagnostic error_of(const std::vector<Row>& rows, const PlotOptions& opts) {
-  try {
-    analyse(rows, opts);
-  } catch (const InputError& e) {
-    REQUIRE(!e.diagnostics().items().empty());
-    return e.diagnostics().items().front();
-  }
-  FAIL("expected an InputError");
-  return {};
+  return first_diagnostic([&] { analyse(rows, opts); });
 }
 
 }  // namespace

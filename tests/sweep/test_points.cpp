@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../input_error.h"
 #include "common/diagnostic.h"
 #include "config/config_loader.h"
 #include "sweep/metrics.h"
@@ -15,6 +16,7 @@
 #include "sweep/spec.h"
 
 using namespace trnsim;
+using trnsim::test::first_diagnostic;
 using namespace trnsim::sweep;
 using nlohmann::json;
 
@@ -32,14 +34,7 @@ Spec tiny_spec(const std::string& params, const std::string& extra = "") {
 }
 
 Diagnostic resolve_error(const Spec& spec) {
-  try {
-    resolve(spec, kTiny);
-  } catch (const InputError& e) {
-    REQUIRE(!e.diagnostics().items().empty());
-    return e.diagnostics().items().front();
-  }
-  FAIL("expected an InputError");
-  return {};
+  return first_diagnostic([&] { resolve(spec, kTiny); });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../cli/run_trnsim.h"
+#include "../input_error.h"
 #include "common/diagnostic.h"
 #include "sweep/points.h"
 #include "sweep/results.h"
@@ -17,6 +18,7 @@
 #include "sweep/sweep_dir.h"
 
 using namespace trnsim;
+using trnsim::test::first_diagnostic;
 using namespace trnsim::sweep;
 using trnsim::test::read_text;
 using trnsim::test::TempDir;
@@ -45,14 +47,7 @@ Row make_row(std::uint64_t point, const std::string& workload, bool ok,
 // The first diagnostic of an InputError `f` throws.
 template <typename F>
 Diagnostic error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    REQUIRE(!e.diagnostics().items().empty());
-    return e.diagnostics().items().front();
-  }
-  FAIL("expected an InputError");
-  return {};
+  return first_diagnostic(std::forward<F>(f));
 }
 
 // TempDir::write, creating the directories `name` goes into.

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "../input_error.h"
 #include "common/diagnostic.h"
 #include "sweep/spec.h"
 
 using namespace trnsim;
+using trnsim::test::first_diagnostic;
 using namespace trnsim::sweep;
 
 namespace {
@@ -26,14 +28,7 @@ Spec parse(const std::string& text) {
 
 // The first diagnostic of the error `text` raises, as the CLI prints it.
 Diagnostic error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const InputError& e) {
-    REQUIRE(!e.diagnostics().items().empty());
-    return e.diagnostics().items().front();
-  }
-  FAIL("expected an InputError for:\n" << text);
-  return {};
+  return first_diagnostic([&] { parse(text); }, text);
 }
 
 const std::string kBase = "base: trn2\n";
