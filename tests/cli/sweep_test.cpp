@@ -118,7 +118,8 @@ TEST_CASE("sweep: the same results for 1 job, 3 jobs and a job array of 5 tasks"
   CHECK(contains(script, "sweep task"));
 }
 
-TEST_CASE("sweep: a run that fails is a row with its error, exit 1, and collect and plot still work") {
+TEST_CASE(
+    "sweep: a run that fails is a row with its error, exit 1, and collect and plot still work") {
   TempDir dir;
   const std::string spec = dir.write(
       "small.yaml",
