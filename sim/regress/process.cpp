@@ -17,6 +17,8 @@
 
 #include <fmt/format.h>
 
+#include "common/diagnostic.h"
+
 extern char** environ;
 
 namespace trnsim::regress {
@@ -140,6 +142,17 @@ std::string tail_lines(const std::string& text, std::size_t lines) {
     if (pos == std::string::npos) return text;
   }
   return pos == 0 ? text : text.substr(pos + 1);
+}
+
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text;
+    if (!out) throw InputError(tmp.string(), 0, 0, "cannot write the file");
+  }
+  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace trnsim::regress

@@ -36,4 +36,8 @@ std::string read_text(const std::filesystem::path& path);
 // The last `lines` lines of `text`: what a failure quotes of a child's stderr.
 std::string tail_lines(const std::string& text, std::size_t lines);
 
+// Writes `text` next to `path` and renames it into place (creating its directory), so a
+// reader never sees half a file. Throws InputError naming the file when it cannot write.
+void write_atomically(const std::filesystem::path& path, const std::string& text);
+
 }  // namespace trnsim::regress

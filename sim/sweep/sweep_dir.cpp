@@ -40,17 +40,6 @@ std::string read_file(const fs::path& file, const char* what) {
   return regress::read_text(file);
 }
 
-// Written next to its place and renamed, so a reader never sees half a file.
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw InputError(tmp.string(), 0, 0, "cannot write the file");
-  }
-  fs::rename(tmp, path);
-}
-
 }  // namespace
 
 Manifest make_manifest(const fs::path& spec_file, const fs::path& base_file) {
@@ -96,7 +85,7 @@ void SweepDir::prepare(const Manifest& m) const {
   j["base_file"] = m.base_file;
   j["fingerprint"] = m.fingerprint;
   j["spec_text"] = m.spec_text;
-  write_atomically(manifest_file(), j.dump(2) + "\n");
+  regress::write_atomically(manifest_file(), j.dump(2) + "\n");
 }
 
 Manifest SweepDir::read_manifest() const {
@@ -154,8 +143,8 @@ Collected collect(const SweepDir& dir, const Spec& spec, const std::vector<Task>
   }
   out.missing = tasks.size() - out.rows.size();
   const std::vector<std::string> params = swept_fields(spec);
-  write_atomically(dir.results_jsonl(), jsonl_text(out.rows));
-  write_atomically(dir.results_csv(), csv_text(out.rows, params, spec.metrics));
+  regress::write_atomically(dir.results_jsonl(), jsonl_text(out.rows));
+  regress::write_atomically(dir.results_csv(), csv_text(out.rows, params, spec.metrics));
   return out;
 }
 
