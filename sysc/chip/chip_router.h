@@ -1,7 +1,8 @@
 // The on-chip fabric between the DMA engines of all cores and the memories: decodes a
 // system address (memory/address_map.h) and forwards the TLM transaction to the HBM or to
-// the SBUF of the addressed core. Target sockets are bound by every DMA engine of the chip;
-// initiator socket 0 goes to the HBM, socket 1 + k to the k-th core's SBUF.
+// the SBUF of the addressed core. Target sockets are bound by every DMA engine of the chip
+// (and by the network); a chip that only holds tensors nobody moves has none, so binding is
+// optional. Initiator socket 0 goes to the HBM, socket 1 + k to the k-th core's SBUF.
 // Fidelity: the fabric adds no delay of its own; addresses of other chips are refused
 // until the chip-to-chip interconnect is modelled.
 #pragma once
@@ -19,7 +20,7 @@ namespace trnsim::sysc {
 
 class ChipRouter : public sc_core::sc_module {
  public:
-  tlm_utils::multi_passthrough_target_socket<ChipRouter> target;
+  tlm_utils::multi_passthrough_target_socket_optional<ChipRouter> target;
   tlm_utils::multi_passthrough_initiator_socket<ChipRouter> initiator;
 
   ChipRouter(sc_core::sc_module_name name, std::uint32_t chip,
