@@ -4,7 +4,16 @@
 
 #include <systemc>
 
+// g++ says __SANITIZE_ADDRESS__ under -fsanitize=address, clang only __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
+#define TRNSIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRNSIM_ASAN 1
+#endif
+#endif
+
+#if defined(TRNSIM_ASAN)
 #include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -13,12 +22,14 @@ namespace trnsim::sysc {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(TRNSIM_ASAN)
 // SystemC's coroutines tell AddressSanitizer about each stack switch, but the switch back
 // to the main stack names no stack, so the sanitizer keeps the last coroutine's stack as the
 // main thread's. LeakSanitizer scans that range at exit, by then a stack of a finished
 // simulation with a protected guard page, and crashes now and then ("Tracer caught signal
 // 11"). Declaring the main stack again before the leak check puts things right.
+// Called after every run (restore_main_stack) and at exit, for code that ran the kernel
+// without it.
 void declare_main_stack() {
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
@@ -34,8 +45,14 @@ void declare_main_stack() {
 
 }  // namespace
 
+void restore_main_stack() {
+#if defined(TRNSIM_ASAN)
+  declare_main_stack();
+#endif
+}
+
 void reset_kernel() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(TRNSIM_ASAN)
   // At exit, before the leak check (registered first, so run last).
   static const bool registered = std::atexit(declare_main_stack) == 0;
   (void)registered;
@@ -48,6 +65,20 @@ void reset_kernel() {
   // A model that reports an error through SystemC must not abort the whole process.
   sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR,
                                           sc_core::SC_DISPLAY | sc_core::SC_THROW);
+}
+
+ScopedKernel::ScopedKernel() {
+  reset_kernel();
+  m_context = sc_core::sc_curr_simcontext;
+}
+
+ScopedKernel::~ScopedKernel() {
+  // Deleted while still current: its objects unregister from it as they go.
+  delete m_context;
+  if (sc_core::sc_curr_simcontext == m_context) sc_core::sc_curr_simcontext = nullptr;
+  if (sc_core::sc_default_global_context == m_context) {
+    sc_core::sc_default_global_context = nullptr;
+  }
 }
 
 }  // namespace trnsim::sysc

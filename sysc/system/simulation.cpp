@@ -140,7 +140,7 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
                           const TensorAddresses& tensors,
                           const std::vector<events::Observer*>& observers,
                           double time_limit_seconds, const ModelHooks& hooks) {
-  reset_kernel();
+  const ScopedKernel kernel;  // outlives the System below
   events::Probe probe;
   for (auto* o : observers)
     probe.attach(o);
@@ -156,6 +156,7 @@ SimulationResult simulate(const trace::Program& program, const config::SystemCon
     } else {
       sc_core::sc_start();
     }
+    restore_main_stack();
     result.seconds = sc_core::sc_time_stamp().to_seconds();
     result.completed = true;
     for (const auto& chip : system.chips()) {
