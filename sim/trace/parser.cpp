@@ -460,8 +460,9 @@ class OperandTextCache {
 
 class Parser {
  public:
-  Parser(std::string_view text, const std::string& file, Program& program, DiagnosticList& diags)
-      : m_text(text), m_file(file), m_program(program), m_diags(diags) {}
+  Parser(std::string_view text, const std::string& file, Program& program, DiagnosticList& diags,
+         const ParseLimits& limits)
+      : m_text(text), m_file(file), m_program(program), m_diags(diags), m_limits(limits) {}
 
   void run() {
     m_program.file = m_file;
@@ -503,6 +504,7 @@ class Parser {
         }
       }
       ++m_statements;
+      if (m_abandon) break;
     }
     if (m_statements == 0) {
       m_line = line_of(m_text, 1);
@@ -743,6 +745,12 @@ class Parser {
              fmt::format("expected at most {} tensor dimensions, got more", isa::kMaxTensorDims));
       }
       t.shape.push_back(dimension_size());
+      // Checked dimension by dimension, so the byte count never overflows.
+      if (t.bytes() > kMaxTensorBytes) {
+        fail(d, fmt::format("tensor '{}' would hold more than {} bytes (1 TiB), the limit for "
+                            "one tensor",
+                            t.name, kMaxTensorBytes));
+      }
     } while (peek().is(",") && (next(), true));
     expect(']', "to close the tensor shape");
     bool seen_at = false, seen_init = false;
@@ -1242,6 +1250,12 @@ class Parser {
                             base, join(on)));
     }
     ins.opcode = *opcode;
+    if (m_program.instructions.size() == m_limits.max_instructions) {
+      m_abandon = true;  // one error, not one per remaining line
+      fail(eng, fmt::format("more than {} instructions, the limit for one trace; the rest of "
+                            "the file is not read",
+                            m_limits.max_instructions));
+    }
 
     m_args.clear();
     m_syncs.clear();
@@ -1518,6 +1532,8 @@ class Parser {
   const std::string& m_file;
   Program& m_program;
   DiagnosticList& m_diags;
+  const ParseLimits m_limits;
+  bool m_abandon = false;  // a limit was passed: read no further
 
   // The current line's tokens, then kLookahead copies of its kEnd token; sized for the
   // longest line so far, so lexing never allocates after the first lines.
@@ -1548,9 +1564,9 @@ class Parser {
 }  // namespace
 
 bool parse_trace(std::string_view text, const std::string& file, Program& program,
-                 DiagnosticList& diags) {
+                 DiagnosticList& diags, const ParseLimits& limits) {
   const std::size_t before = diags.error_count();
-  Parser(text, file, program, diags).run();
+  Parser(text, file, program, diags, limits).run();
   return diags.error_count() == before;
 }
 

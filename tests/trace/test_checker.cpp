@@ -361,7 +361,7 @@ dve: tensor_copy sbuf[16:80]@0.fp32[64], sbuf[8:72]@0.fp32[64]
 TEST_CASE("absurd sizes, strides and addresses are reported, never overflowed") {
   // Run under -DTRNSIM_SANITIZE=ON: any 64-bit overflow in the range arithmetic aborts.
   const std::string text = R"(.trace 1
-.tensor H hbm fp32 [4294967295, 4294967295, 4294967295, 4294967295]
+.tensor H hbm fp32 [1024, 1024, 1024, 256]
 .tensor K hbm fp32 [16] at=0xFFFFFFFFFFFFFFF0
 dma.q0: copy sbuf[0:1]@0xFFFFFFFFFFFFFFFF.fp32[4294967295:9223372036854775807, 4294967295:-9223372036854775807], hbm@0xFFFFFFFFFFFFFFFF.fp32[4294967295:-9223372036854775807]
 dma.q1: copy sbuf[0:1]@0.fp32[1], hbm:H[9223372036854775807:9223372036854775808, 0:1, 0:1, 0:1]
@@ -369,7 +369,7 @@ dve: tensor_reduce sbuf[0:128]@0.fp32[1], sbuf[0:128]@0.fp32[4294967295, 4294967
 )";
   Checked out = check_text(text);
   INFO(out.diags.to_string());
-  // H's size saturates (total too large); K ends past 2^64; line 4: the SBUF and HBM
+  // H, 1 TiB (the largest tensor the parser takes), does not fit; K ends past 2^64; line 4: the SBUF and HBM
   // ranges and the outermost-dimension rule; line 5: the slice start; line 6: the SBUF
   // range, four pattern sizes and the free size.
   CHECK(out.diags.error_count() == 12);

@@ -582,5 +582,23 @@ TEST_CASE("parser: a line longer than 64 KiB is an error at the byte past the li
   CHECK(program.instructions.size() == 1);  // the lines after it are still read
 }
 
+TEST_CASE("parser: past the instruction limit, one error and the rest of the file unread") {
+  const std::string text = ".trace 1\nsync: nop\nact: nop\npe: nop\npe: frobnicate\nsync: nop\n";
+  Program program;
+  DiagnosticList diags;
+  CHECK_FALSE(parse_trace(text, "many.trn", program, diags, ParseLimits{.max_instructions = 2}));
+  REQUIRE(diags.items().size() == 1);  // line 5's unknown opcode is never read
+  const Diagnostic& d = diags.items()[0];
+  CHECK(d.line == 4);
+  CHECK(d.column == 1);
+  CHECK(d.message ==
+        "more than 2 instructions, the limit for one trace; the rest of the file is not read");
+  CHECK(program.instructions.size() == 2);
+  // At the limit exactly, the trace is fine.
+  Program exact;
+  CHECK(parse_trace(".trace 1\nsync: nop\nact: nop\n", "two.trn", exact, diags,
+                    ParseLimits{.max_instructions = 2}));
+}
+
 }  // namespace
 }  // namespace trnsim::trace
