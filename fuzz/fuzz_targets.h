@@ -37,3 +37,8 @@ int fuzz_trace(const std::uint8_t* data, std::size_t size);
 int fuzz_config(const std::uint8_t* data, std::size_t size);
 // .npy: parse_npy; accepted arrays re-encode with format_npy and parse back equal.
 int fuzz_npy(const std::uint8_t* data, std::size_t size);
+// Simulation: a trace that passes the static checks on configs/tiny.yaml runs on the timing
+// model with the functional model and the dynamic checks, twice, under a time and an event
+// budget; it ends, or stops at the budget, or deadlocks naming its blocked streams, every
+// finding points into the trace, and both runs agree.
+int fuzz_sim(const std::uint8_t* data, std::size_t size);

@@ -47,3 +47,6 @@ TEST_CASE("fuzz regression inputs: config") {
 TEST_CASE("fuzz regression inputs: npy") {
   run_inputs("npy", fuzz_npy);
 }
+TEST_CASE("fuzz regression inputs: sim") {
+  run_inputs("sim", fuzz_sim);
+}
