@@ -3,11 +3,43 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "common/diagnostic.h"
+
 namespace trnsim::functional {
+
+namespace {
+
+// The machine's physical memory: tensors that need more could only end in the kernel's
+// out-of-memory killer, after minutes of filling them.
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_bytes = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_bytes <= 0) return UINT64_MAX;  // unknown: no limit
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_bytes);
+}
+
+}  // namespace
 
 Memory::Memory(const trace::Program& program, const config::SystemConfig& cfg,
                const std::vector<std::uint64_t>& tensor_addresses)
     : m_cfg(cfg) {
+  const std::uint64_t machine = physical_memory_bytes();
+  std::uint64_t total = 0;
+  for (const trace::TensorDecl& decl : program.tensors) {
+    total += decl.bytes();  // each at most 2^40 bytes (the parser's limit): no overflow
+    if (total > machine) {
+      constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+      throw InputError(program.file, decl.line, 1,
+                       fmt::format("functional execution needs {:.1f} GiB for the tensors up to "
+                                   "'{}', more than this machine's {:.1f} GiB of memory; run "
+                                   "without --functional, or with smaller tensors",
+                                   static_cast<double>(total) / kGiB, decl.name,
+                                   static_cast<double>(machine) / kGiB));
+    }
+  }
   m_tensors.resize(program.tensors.size());
   for (std::uint32_t t = 0; t < program.tensors.size(); ++t) {
     const trace::TensorDecl& decl = program.tensors[t];

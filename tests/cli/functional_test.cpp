@@ -71,6 +71,22 @@ sync:   nop
                "(2, 2), the tensor is (1, 4)"});
 }
 
+TEST_CASE("run --functional: tensors larger than the machine's memory are an error, not a crash") {
+  TempDir dir;
+  // 1 TiB, the largest tensor a trace may declare, in an HBM made big enough to hold it.
+  const std::string trace = dir.write("huge.trn", R"(.trace 1
+.tensor Small hbm fp32 [16]
+.tensor Huge hbm fp32 [262144, 1048576] init=random(seed=1)
+sync:   nop
+)");
+  const RunResult r = expect_exit(
+      {"run", "--functional", "--set", "hbm.capacity_bytes=2048Gi", trace}, 2,
+      {"huge.trn:3:1: error: functional execution needs 1024.0 GiB for the tensors up to 'Huge', "
+       "more than this machine's "});
+  CHECK(r.out.empty());
+  expect_ok({"run", "--set", "hbm.capacity_bytes=2048Gi", trace});  // timing only: no data
+}
+
 // Generated GEMMs C = A . B with N(0, 1) inputs, run functionally and compared with
 // `gen gemm --reference` (exact sums in double, rounded to C's dtype) by `trnsim compare`,
 // which accepts |sim - ref| <= atol + rtol * |ref|. The two differ by
