@@ -73,12 +73,12 @@ ScopedKernel::ScopedKernel() {
 }
 
 ScopedKernel::~ScopedKernel() {
+  const bool current = sc_core::sc_curr_simcontext == m_context;
+  const bool global = sc_core::sc_default_global_context == m_context;
   // Deleted while still current: its objects unregister from it as they go.
   delete m_context;
-  if (sc_core::sc_curr_simcontext == m_context) sc_core::sc_curr_simcontext = nullptr;
-  if (sc_core::sc_default_global_context == m_context) {
-    sc_core::sc_default_global_context = nullptr;
-  }
+  if (current) sc_core::sc_curr_simcontext = nullptr;
+  if (global) sc_core::sc_default_global_context = nullptr;
 }
 
 }  // namespace trnsim::sysc
