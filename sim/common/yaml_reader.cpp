@@ -4,16 +4,25 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include "common/diagnostic.h"
 
 namespace trnsim {
 
+std::string yaml_load_error(const YAML::Exception& e) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr) {
+    return "YAML nested too deeply: yaml-cpp refuses collections nested more than a few "
+           "hundred levels";
+  }
+  return fmt::format("YAML syntax error: {}", e.msg);
+}
+
 YAML::Node YamlReader::load() const {
   try {
     return YAML::Load(m_text);
   } catch (const YAML::ParserException& e) {
-    fail(e.mark, fmt::format("YAML syntax error: {}", e.msg));
+    fail(e.mark, yaml_load_error(e));
   }
 }
 

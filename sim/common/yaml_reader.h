@@ -45,4 +45,8 @@ class YamlReader {
 // The 1-based line of a node, 0 when it has none.
 std::uint32_t line_of(const YAML::Node& node);
 
+// What to say about an exception of YAML::Load: "YAML syntax error: ..." or, for yaml-cpp's
+// guard against deep nesting (which it words as "bad file"), that the nesting is too deep.
+std::string yaml_load_error(const YAML::Exception& e);
+
 }  // namespace trnsim

@@ -15,6 +15,7 @@
 #include "common/diagnostic.h"
 #include "common/number.h"
 #include "common/source_file.h"
+#include "common/yaml_reader.h"
 #include "config/config_schema.h"
 #include "config/derived.h"
 
@@ -210,7 +211,7 @@ void Loader::load_file(const std::string& text, const std::string& display_name)
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    error(source.locate(e.mark), fmt::format("YAML syntax error: {}", e.msg));
+    error(source.locate(e.mark), yaml_load_error(e));
     m_incomplete = true;
     return;
   }

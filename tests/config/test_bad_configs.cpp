@@ -73,6 +73,9 @@ const std::vector<BadConfig>& bad_configs() {
       // The file as a whole.
       {"duplicate_key.yaml", 4, 3, "tensor.rows: duplicate key (first set on line 2)"},
       {"syntax_error.yaml", 3, 7, "YAML syntax error: end of sequence flow not found"},
+      {"deep_nesting.yaml", 2, 3009,
+       "YAML nested too deeply: yaml-cpp refuses collections nested more than a few hundred "
+       "levels"},
       {"empty.yaml", 0, 0, "config file is empty; expected a map of sections such as `tensor:`"},
       {"comments_only.yaml", 0, 0,
        "config file is empty; expected a map of sections such as `tensor:`"},
