@@ -10,6 +10,5 @@ target_link_libraries(trnsim_fuzz_bodies PUBLIC trnsim_trace trnsim_config trnsi
 # The simulation's body needs the SystemC model: a library of its own, so that the front
 # ends' targets do not link SystemC.
 add_library(trnsim_fuzz_sim_body STATIC ${CMAKE_CURRENT_LIST_DIR}/fuzz_sim.cpp)
-target_compile_definitions(trnsim_fuzz_sim_body PRIVATE TRNSIM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 target_link_libraries(trnsim_fuzz_sim_body PUBLIC trnsim_fuzz_bodies trnsim_sysc trnsim_check
                       trnsim_functional trnsim_stats PRIVATE trnsim_warnings)

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "config/config_loader.h"
 #include "fuzz_targets.h"
 
 namespace trnsim::fuzz {
@@ -16,6 +17,12 @@ std::size_t count_lines(std::string_view text) {
 }
 
 }  // namespace
+
+const config::SystemConfig& tiny_config() {
+  static const config::SystemConfig cfg =
+      config::load_config(TRNSIM_SOURCE_DIR "/configs/tiny.yaml");
+  return cfg;
+}
 
 void check_positions(const DiagnosticList& diags, std::string_view text, const std::string& file,
                      bool allow_whole_file) {

@@ -9,7 +9,6 @@
 
 #include "check/dynamic_errors.h"
 #include "check/race_detector.h"
-#include "config/config_loader.h"
 #include "functional/executor.h"
 #include "fuzz_targets.h"
 #include "stats/report.h"
@@ -25,6 +24,7 @@ using trnsim::fuzz::PropertyViolation;
 
 namespace {
 
+using trnsim::fuzz::tiny_config;
 namespace events = trnsim::events;
 namespace trace = trnsim::trace;
 
@@ -33,12 +33,6 @@ namespace trace = trnsim::trace;
 // small transfers), so that every input costs at most a fraction of a second.
 constexpr double kTimeBudgetSeconds = 1e-3;
 constexpr std::uint64_t kEventBudget = 100'000;
-
-const trnsim::config::SystemConfig& tiny_config() {
-  static const trnsim::config::SystemConfig cfg =
-      trnsim::config::load_config(TRNSIM_SOURCE_DIR "/configs/tiny.yaml");
-  return cfg;
-}
 
 // Counts the events of a run and stops the kernel at the budget.
 class EventBudget : public events::Observer {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/diagnostic.h"
+#include "config/config.h"
 
 namespace trnsim::fuzz {
 
@@ -27,6 +28,9 @@ class PropertyViolation : public std::logic_error {
 // the whole file. With `allow_whole_file` false, line 0 is a violation too.
 void check_positions(const DiagnosticList& diags, std::string_view text, const std::string& file,
                      bool allow_whole_file);
+
+// configs/tiny.yaml, loaded once: the chip the trace and simulation targets check against.
+const config::SystemConfig& tiny_config();
 
 }  // namespace trnsim::fuzz
 

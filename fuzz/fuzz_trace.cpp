@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 
-#include "config/config_loader.h"
 #include "fuzz_targets.h"
 #include "trace/checker.h"
 #include "trace/parser.h"
@@ -9,15 +8,7 @@
 using trnsim::InputError;
 using trnsim::fuzz::PropertyViolation;
 
-namespace {
-
-const trnsim::config::SystemConfig& tiny_config() {
-  static const trnsim::config::SystemConfig cfg =
-      trnsim::config::load_config(TRNSIM_SOURCE_DIR "/configs/tiny.yaml");
-  return cfg;
-}
-
-}  // namespace
+using trnsim::fuzz::tiny_config;
 
 int fuzz_trace(const std::uint8_t* data, std::size_t size) {
   const std::string file = "fuzz.trn";

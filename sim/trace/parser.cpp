@@ -744,13 +744,16 @@ class Parser {
         fail(d,
              fmt::format("expected at most {} tensor dimensions, got more", isa::kMaxTensorDims));
       }
-      t.shape.push_back(dimension_size());
-      // Checked dimension by dimension, so the byte count never overflows.
-      if (t.bytes() > kMaxTensorBytes) {
+      // Checked before each dimension multiplies in, by division, so the byte count never
+      // overflows (the bytes so far are at least 1 and at most the limit).
+      const std::uint64_t bytes_so_far = t.bytes();
+      const std::uint32_t size = dimension_size();
+      if (size > kMaxTensorBytes / bytes_so_far) {
         fail(d, fmt::format("tensor '{}' would hold more than {} bytes (1 TiB), the limit for "
                             "one tensor",
                             t.name, kMaxTensorBytes));
       }
+      t.shape.push_back(size);
     } while (peek().is(",") && (next(), true));
     expect(']', "to close the tensor shape");
     bool seen_at = false, seen_init = false;

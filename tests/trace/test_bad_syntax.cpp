@@ -178,6 +178,8 @@ const std::vector<BadTrace> kBadTraces = {
      "expected an instruction 'ENGINE: OPCODE ...', a section 'chip C core K' or a directive, got 'hello'", 1},
     {"tensor_bad_location", 3, 11,
      "expected a location 'hbm' or 'chipN.hbm', got 'dram'", 1},
+    {"tensor_size_wraps", 3, 39,
+     "tensor 'W' would hold more than 1099511627776 bytes (1 TiB), the limit for one tensor", 1},
     {"tensor_too_large", 3, 37,
      "tensor 'Big' would hold more than 1099511627776 bytes (1 TiB), the limit for one tensor", 1},
     {"tensor_too_many_dims", 3, 33,

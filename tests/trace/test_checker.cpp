@@ -369,9 +369,9 @@ dve: tensor_reduce sbuf[0:128]@0.fp32[1], sbuf[0:128]@0.fp32[4294967295, 4294967
 )";
   Checked out = check_text(text);
   INFO(out.diags.to_string());
-  // H, 1 TiB (the largest tensor the parser takes), does not fit; K ends past 2^64; line 4: the SBUF and HBM
-  // ranges and the outermost-dimension rule; line 5: the slice start; line 6: the SBUF
-  // range, four pattern sizes and the free size.
+  // H, 1 TiB (the largest tensor the parser takes), does not fit; K ends past 2^64; line 4:
+  // the SBUF and HBM ranges and the outermost-dimension rule; line 5: the slice start;
+  // line 6: the SBUF range, four pattern sizes and the free size.
   CHECK(out.diags.error_count() == 12);
 }
 
